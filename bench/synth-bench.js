@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Benchmark: the full synth of every environment (compiled JS, a fresh Node process per run) against
+// the time Node takes only to load the dependencies. Medians of RUNS runs after one warm-up of each.
+// Run with `npm run bench` (it compiles first). Environment: RUNS (default 7).
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const runs = Math.max(5, parseInt(process.env.RUNS || '7', 10));
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-out-'));
+const main = path.join(root, 'lib', 'src', 'main.js');
+if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+
+const loadOnly = `
+  require('cdk8s'); require('cdk8s-plus-28'); require('constructs'); require('yaml'); require('zod');
+  require('kubernetes-models/apps/v1/Deployment'); require('kubernetes-models/v1/Service');
+  process.stdout.write(JSON.stringify({ rssKiB: process.resourceUsage().maxRSS }));`;
+const fullSynth = `
+  const code = require(${JSON.stringify(main)}).main(['--out', ${JSON.stringify(out)}]);
+  if (code !== 0) process.exit(code);
+  process.stdout.write(JSON.stringify({ rssKiB: process.resourceUsage().maxRSS }));`;
+
+function once(script) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`benchmark child failed (${r.status}): ${r.stderr}`);
+  const last = r.stdout.trim().split('\n').pop();
+  return { ms, rssKiB: JSON.parse(last.slice(last.indexOf('{'))).rssKiB };
+}
+
+function measure(script) {
+  once(script); // warm-up (file cache)
+  const samples = Array.from({ length: runs }, () => once(script));
+  const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  return { ms: med(samples.map((s) => s.ms)), rssMiB: med(samples.map((s) => s.rssKiB)) / 1024, all: samples.map((s) => s.ms.toFixed(0)) };
+}
+
+const load = measure(loadOnly);
+const synth = measure(fullSynth);
+const files = (function count(d) { return fs.readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(path.join(d, e.name)) : 1), 0); })(out);
+fs.rmSync(out, { recursive: true, force: true });
+console.log(`runs: ${runs} (after one warm-up each), node ${process.version}, ${os.cpus().length} cores`);
+console.log(`load dependencies only : median ${load.ms.toFixed(0)} ms  (max RSS ${load.rssMiB.toFixed(0)} MiB)  [${load.all.join(', ')}]`);
+console.log(`full synth, all envs   : median ${synth.ms.toFixed(0)} ms  (max RSS ${synth.rssMiB.toFixed(0)} MiB)  [${synth.all.join(', ')}]  ${files} files`);
+console.log(`ratio synth / load     : ${(synth.ms / load.ms).toFixed(2)}x  (target: within 2x)`);

@@ -1,0 +1,141 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { PlatformComponent, PlatformComponentProps } from '../../core/component';
+import { PlatformConfigError } from '../../core/errors';
+import { SecretDescriptor, ServiceDescriptor } from '../../core/graph';
+import { Image } from '../../core/image';
+import { httpProbe } from '../../core/workload';
+
+/** The S3 API and console Service, `minio-service`, as in the reference pack. */
+export const MINIO_SERVICE: ServiceDescriptor<'minio-api' | 'minio-console'> = {
+  component: 'minio',
+  name: 'minio-service',
+  ports: { 'minio-api': 9000, 'minio-console': 9001 },
+};
+/** The headless Service of the StatefulSet. */
+export const MINIO_HEADLESS_SERVICE: ServiceDescriptor<'minio-api'> = { component: 'minio', name: 'minio-headless', ports: { 'minio-api': 9000 } };
+/** The console-only Service (the Ingress target). */
+export const MINIO_CONSOLE_SERVICE: ServiceDescriptor<'minio-console'> = { component: 'minio', name: 'minio-console', ports: { 'minio-console': 9001 } };
+
+/** Keys of the MinIO root-credentials Secret. */
+export type MinioCredentialKey = 'access-key' | 'secret-key';
+
+/** Buckets the platform itself always needs. */
+export const PLATFORM_BUCKETS: readonly string[] = ['iceberg-warehouse', 'velero-backups'];
+
+/** Props of `MinIO`. */
+export interface MinioProps extends PlatformComponentProps {
+  /**
+   * The server image (a maintained release, pinned).
+   * @default quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z
+   */
+  readonly image?: string;
+  /**
+   * The client image of the bucket-initialisation Job.
+   * @default quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z
+   */
+  readonly clientImage?: string;
+  /**
+   * Buckets to create besides the platform's own and those other components claim.
+   * @default - none
+   */
+  readonly extraBuckets?: readonly string[];
+}
+
+const UID = 1000;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * MinIO standalone: StatefulSet `minio` (API 9000, console 9001) on a persistent volume, non-root, with the
+ * root credentials from a Secret reference, and a PostSync Job `minio-init-buckets` that creates, idempotently
+ * and private, every bucket the platform needs: its own (`iceberg-warehouse`, `velero-backups`) plus every
+ * bucket another component claims in the graph.
+ */
+export class MinIO extends PlatformComponent {
+  public static readonly SERVICE = MINIO_SERVICE;
+
+  /** The root credentials Secret (declared external by the environment). */
+  public readonly credentials: SecretDescriptor<MinioCredentialKey>;
+  /** The S3 region. */
+  public readonly region: string;
+
+  constructor(scope: Construct, id: string, props: MinioProps) {
+    super(scope, id, 'minio', props);
+    const cfg = props.environment.components.minio;
+    const image = Image.parse(props.image ?? 'quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z', this.where('image'));
+    const mc = Image.parse(props.clientImage ?? 'quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z', this.where('clientImage'));
+    this.region = cfg.region;
+    this.credentials = { component: 'external', name: cfg.rootCredentialsSecret, keys: ['access-key', 'secret-key'] };
+    const version = image.tag;
+    const selector = { app: 'minio' };
+    const credEnv = {
+      MINIO_ROOT_USER: this.externalSecretKeyRef(this.credentials.name, 'access-key'),
+      MINIO_ROOT_PASSWORD: this.externalSecretKeyRef(this.credentials.name, 'secret-key'),
+    };
+
+    this.addService(MINIO_HEADLESS_SERVICE, { selector, role: 'object-storage', version, headless: true });
+    this.addService(MINIO_SERVICE, { selector, role: 'object-storage', version });
+    this.addService(MINIO_CONSOLE_SERVICE, { selector, role: 'object-storage', version });
+    this.addStatefulSet({ name: 'minio', role: 'object-storage', version, selector }, {
+      replicas: 1,
+      serviceName: MINIO_HEADLESS_SERVICE.name,
+      volumeClaims: [{ name: 'minio-data', size: cfg.storage }],
+      pod: {
+        fsGroup: UID,
+        containers: [{
+          name: 'minio',
+          image,
+          command: ['minio', 'server', '/data', '--address', `:${MINIO_SERVICE.ports['minio-api']}`,
+            '--console-address', `:${MINIO_SERVICE.ports['minio-console']}`, '--certs-dir', '/tmp/certs'],
+          ports: { ...MINIO_SERVICE.ports },
+          env: { ...credEnv, MINIO_REGION: this.region, MINIO_BROWSER_REDIRECT: 'off' },
+          resources: this.resourcesFor(cfg.resources, 'resources'),
+          security: { uid: UID, gid: UID },
+          writablePaths: ['/tmp'],
+          mounts: [{ name: 'minio-data', mountPath: '/data' }],
+          livenessProbe: httpProbe('/minio/health/live', 'minio-api', { initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 5 }),
+          readinessProbe: httpProbe('/minio/health/ready', 'minio-api', { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5 }),
+        }],
+      },
+    });
+
+    const api = this.endpoint(MINIO_SERVICE, 'minio-api');
+    const extra = props.extraBuckets ?? [];
+    for (const b of extra) this.checkBucket(b, 'extraBuckets');
+    const script = Lazy.any({
+      produce: () => {
+        const claimed = this.graph.buckets.map((c) => { this.checkBucket(c.bucket, `bucket claimed by ${c.component}`); return c.bucket; });
+        const buckets = [...new Set([...PLATFORM_BUCKETS, ...extra, ...claimed])].sort();
+        return [
+          'set -eu',
+          `until mc alias set platform ${api.url('http')} "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null; do echo waiting for MinIO; sleep 5; done`,
+          ...buckets.flatMap((b) => [`mc mb --ignore-existing platform/${b}`, `mc anonymous set none platform/${b}`]),
+          'mc ls platform',
+        ].join('\n');
+      },
+    });
+    this.addJob({ name: 'minio-init-buckets', role: 'bucket-init', version: mc.tag, annotations: {
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    } }, {
+      activeDeadlineSeconds: 900,
+      pod: {
+        containers: [{
+          name: 'mc',
+          image: mc,
+          command: ['sh', '-c', script as unknown as string],
+          env: { ...credEnv, MC_CONFIG_DIR: '/tmp/.mc' },
+          resources: props.environment.resourcePresets.small,
+          security: { uid: UID, gid: UID },
+          writablePaths: ['/tmp'],
+        }],
+      },
+    });
+  }
+
+  private checkBucket(bucket: string, key: string): void {
+    if (!BUCKET.test(bucket)) {
+      throw new PlatformConfigError(this.where(key), `'${bucket}' is not a valid S3 bucket name`, 'use 3-63 lower-case letters, digits, dots and hyphens');
+    }
+  }
+}

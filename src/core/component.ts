@@ -1,0 +1,258 @@
+import { ApiObjectMetadata, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../environments/schema';
+import type { ResourceSpec } from '../environments/primitives';
+import { PlatformConfigError } from './errors';
+import { Endpoint, PlatformGraph, SecretDescriptor, ServiceDescriptor, WorkloadRecord } from './graph';
+import { standardLabels } from './labels';
+import { serviceFqdn } from './names';
+import { checkResources, ResourceRequirements } from './resources';
+import { PodSpecProps, renderPodSpec } from './workload';
+
+/** Props every platform component takes. */
+export interface PlatformComponentProps {
+  /** The validated environment (see `loadEnvironment`). */
+  readonly environment: EnvironmentConfig;
+}
+
+/** Identity of one workload: its name, its role label and (for workloads that exist already) its old selector. */
+export interface WorkloadIdentity {
+  /** The object name, e.g. `dolphinscheduler-api`. */
+  readonly name: string;
+  /** `app.kubernetes.io/component`, e.g. `api`. */
+  readonly role: string;
+  /** `app.kubernetes.io/version`. */
+  readonly version: string;
+  /**
+   * The selector. Keep the reference one for a workload that runs today: selectors are immutable.
+   * @default - app.kubernetes.io/name + instance + component
+   */
+  readonly selector?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** Argo CD annotations that make a one-off Job a hook that runs before the rest of its application. */
+export const PRE_SYNC_HOOK: Readonly<Record<string, string>> = {
+  'argocd.argoproj.io/hook': 'PreSync',
+  'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+};
+
+/**
+ * A component of the platform: one cdk8s Chart in the environment's namespace, written to
+ * `charts-out/<env>/<component>/`. It builds its objects with the shared building blocks and registers
+ * what it provides and consumes in the environment's `PlatformGraph`.
+ */
+export abstract class PlatformComponent extends Chart {
+  /** The component's name: its output folder and its node in the dependency graph. */
+  public readonly component: string;
+  /** The environment it is synthesized for. */
+  public readonly environment: EnvironmentConfig;
+  /** The graph of the App. */
+  public readonly graph: PlatformGraph;
+  /** `app.kubernetes.io/name` of this component's objects. */
+  protected readonly appName: string;
+
+  protected constructor(scope: Construct, id: string, component: string, props: PlatformComponentProps) {
+    super(scope, id, { namespace: props.environment.namespace, disableResourceNameHashes: true });
+    this.component = component;
+    this.appName = component;
+    this.environment = props.environment;
+    this.graph = PlatformGraph.of(this);
+    this.graph.addComponent(component);
+  }
+
+  /** The environment's namespace. */
+  public get ns(): string {
+    return this.environment.namespace;
+  }
+
+  /** Where an error points: the environment, the component and an optional detail. */
+  public where(detail?: string): string {
+    return `environment '${this.environment.name}', component '${this.component}'${detail ? `, ${detail}` : ''}`;
+  }
+
+  /** The standard labels of one object of this component. */
+  public labelsFor(role: string, version: string): Record<string, string> {
+    return standardLabels({ name: this.appName, instance: `${this.appName}-${this.environment.name}`, component: role, version });
+  }
+
+  /** Resolves a preset name or explicit requests/limits; checks limits ≥ requests. */
+  public resourcesFor(spec: ResourceSpec, key: string): ResourceRequirements {
+    const r: ResourceRequirements = typeof spec === 'string' ? this.environment.resourcePresets[spec] : spec;
+    checkResources(r, this.where(`components.${this.component}.${key}`));
+    return r;
+  }
+
+  /** The FQDN endpoint of a provider's Service port; records the dependency edge. */
+  public endpoint<P extends string>(service: ServiceDescriptor<P>, port: P): Endpoint {
+    const portNumber = service.ports[port];
+    if (portNumber === undefined) {
+      throw new PlatformConfigError(this.where(), `Service ${service.name} has no port '${port}'`, `use one of ${Object.keys(service.ports).join(', ')}`);
+    }
+    this.graph.addEdge({ from: this.component, to: service.component, kind: 'service', target: service.name, detail: port });
+    return makeEndpoint(serviceFqdn(service.name, service.namespace ?? this.ns), portNumber);
+  }
+
+  /** The endpoint of an external dependency the environment declares (`external.services`). */
+  public externalEndpoint(id: string): Endpoint {
+    const ext = this.environment.external.services[id];
+    if (!ext) {
+      throw new PlatformConfigError(this.where(), `external service '${id}' is not declared`,
+        `declare it under external.services.${id} ({service, namespace?, port} or {host, port})`);
+    }
+    this.graph.addEdge({ from: this.component, to: 'external', kind: 'service', target: id });
+    return makeEndpoint(ext.service ? serviceFqdn(ext.service, ext.namespace ?? this.ns) : ext.host!, ext.port);
+  }
+
+  /** A secretKeyRef to a key of a Secret that a component produces; records the edge. */
+  public secretKeyRef<K extends string>(secret: SecretDescriptor<K>, key: K): k8s.EnvVarSource {
+    if (!secret.keys.includes(key)) {
+      throw new PlatformConfigError(this.where(), `Secret ${secret.name} has no key '${key}'`, `use one of ${secret.keys.join(', ')}`);
+    }
+    this.graph.addEdge({ from: this.component, to: secret.component, kind: 'secret', target: secret.name, detail: key });
+    return { secretKeyRef: { name: secret.name, key } };
+  }
+
+  /** A secretKeyRef to a Secret the environment declares under `external.secrets`. */
+  public externalSecretKeyRef(name: string, key: string): k8s.EnvVarSource {
+    const ext = this.environment.external.secrets[name];
+    if (!ext) {
+      throw new PlatformConfigError(this.where(), `Secret '${name}' is neither produced by the platform nor declared external`,
+        `declare it under external.secrets.${name}.keys, or reference a Secret a component produces`);
+    }
+    if (!ext.keys.includes(key)) {
+      throw new PlatformConfigError(this.where(), `external Secret '${name}' has no key '${key}' (it declares ${ext.keys.join(', ')})`,
+        `use one of ${ext.keys.join(', ')} or add '${key}' to external.secrets.${name}.keys`);
+    }
+    this.graph.addEdge({ from: this.component, to: 'external', kind: 'secret', target: name, detail: key });
+    return { secretKeyRef: { name, key } };
+  }
+
+  /** Creates the Service of a descriptor, selecting `selector`. */
+  public addService(service: ServiceDescriptor, opts: { selector: Readonly<Record<string, string>>; role: string; version: string; headless?: boolean; publishNotReadyAddresses?: boolean }): k8s.KubeService {
+    if (service.component !== this.component) {
+      throw new PlatformConfigError(this.where(), `Service ${service.name} is declared by component '${service.component}'`, 'create a Service only in the component that provides it');
+    }
+    return new k8s.KubeService(this, `Service.${service.name}`, {
+      metadata: { name: service.name, namespace: service.namespace, labels: this.labelsFor(opts.role, opts.version) },
+      spec: {
+        type: 'ClusterIP',
+        clusterIp: opts.headless ? 'None' : undefined,
+        publishNotReadyAddresses: opts.publishNotReadyAddresses,
+        selector: { ...opts.selector },
+        ports: Object.entries(service.ports).map(([name, port]) => ({
+          name, port: port as number, targetPort: k8s.IntOrString.fromNumber(port as number), protocol: 'TCP',
+        })),
+      },
+    });
+  }
+
+  /** A ConfigMap. */
+  public addConfigMap(name: string, data: Record<string, string>, role: string, version: string): k8s.KubeConfigMap {
+    return new k8s.KubeConfigMap(this, `ConfigMap.${name}`, {
+      metadata: { name, labels: this.labelsFor(role, version) },
+      data: Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b))),
+    });
+  }
+
+  /** Metadata of an object of this component. */
+  public metadataFor(id: WorkloadIdentity, extra: Partial<ApiObjectMetadata> = {}): ApiObjectMetadata {
+    return { name: id.name, labels: this.labelsFor(id.role, id.version), annotations: id.annotations ? { ...id.annotations } : undefined, ...extra };
+  }
+
+  /** The selector and pod labels of a workload. */
+  protected podLabels(id: WorkloadIdentity): { selector: Record<string, string>; labels: Record<string, string> } {
+    const standard = this.labelsFor(id.role, id.version);
+    const selector = id.selector ? { ...id.selector } : {
+      'app.kubernetes.io/name': standard['app.kubernetes.io/name'],
+      'app.kubernetes.io/instance': standard['app.kubernetes.io/instance'],
+      'app.kubernetes.io/component': standard['app.kubernetes.io/component'],
+    };
+    return { selector, labels: { ...standard, ...selector } };
+  }
+
+  /** Renders a pod spec and records the workload in the graph. */
+  protected podSpec(kind: WorkloadRecord['kind'], id: WorkloadIdentity, podLabels: Record<string, string>, pod: PodSpecProps): k8s.PodSpec {
+    const spec = renderPodSpec(pod, {
+      imagePullPolicy: this.environment.imagePullPolicy,
+      imagePullSecrets: this.environment.imagePullSecrets,
+      where: this.where(`${kind} ${id.name}`),
+    });
+    this.graph.addWorkload({
+      component: this.component, kind, name: id.name, namespace: this.ns, podLabels,
+      containers: [
+        ...(pod.initContainers ?? []).map((c) => ({ name: c.name, init: true, deviations: [...(c.security.deviations ?? [])] })),
+        ...pod.containers.map((c) => ({ name: c.name, init: false, deviations: [...(c.security.deviations ?? [])] })),
+      ],
+    });
+    return spec;
+  }
+
+  /** A Deployment. `replicas` undefined leaves the count to an autoscaler. */
+  public addDeployment(id: WorkloadIdentity, opts: { replicas: number | undefined; pod: PodSpecProps; strategy?: k8s.DeploymentStrategy }): k8s.KubeDeployment {
+    const { selector, labels } = this.podLabels(id);
+    return new k8s.KubeDeployment(this, `Deployment.${id.name}`, {
+      metadata: this.metadataFor(id),
+      spec: {
+        replicas: opts.replicas,
+        revisionHistoryLimit: 5,
+        strategy: opts.strategy,
+        selector: { matchLabels: selector },
+        template: { metadata: { labels }, spec: this.podSpec('Deployment', id, labels, opts.pod) },
+      },
+    });
+  }
+
+  /** A StatefulSet with volume claim templates on the environment's storage class. */
+  public addStatefulSet(id: WorkloadIdentity, opts: {
+    replicas: number; serviceName: string; pod: PodSpecProps;
+    volumeClaims?: ReadonlyArray<{ name: string; size: string }>; podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  }): k8s.KubeStatefulSet {
+    const { selector, labels } = this.podLabels(id);
+    return new k8s.KubeStatefulSet(this, `StatefulSet.${id.name}`, {
+      metadata: this.metadataFor(id),
+      spec: {
+        replicas: opts.replicas,
+        serviceName: opts.serviceName,
+        podManagementPolicy: opts.podManagementPolicy,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        template: { metadata: { labels }, spec: this.podSpec('StatefulSet', id, labels, opts.pod) },
+        volumeClaimTemplates: opts.volumeClaims?.map((v) => ({
+          metadata: { name: v.name, labels: this.labelsFor(id.role, id.version) },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: this.environment.storageClass,
+            resources: { requests: { storage: k8s.Quantity.fromString(v.size) } },
+          },
+        })),
+      },
+    });
+  }
+
+  /** A Job that runs to completion, bounded in time and retries. */
+  public addJob(id: WorkloadIdentity, opts: { pod: PodSpecProps; backoffLimit?: number; activeDeadlineSeconds?: number; ttlSecondsAfterFinished?: number }): k8s.KubeJob {
+    const { labels } = this.podLabels(id);
+    return new k8s.KubeJob(this, `Job.${id.name}`, {
+      metadata: this.metadataFor(id),
+      spec: {
+        backoffLimit: opts.backoffLimit ?? 3,
+        activeDeadlineSeconds: opts.activeDeadlineSeconds ?? 1800,
+        ttlSecondsAfterFinished: opts.ttlSecondsAfterFinished,
+        template: { metadata: { labels }, spec: this.podSpec('Job', id, labels, { restartPolicy: 'Never', ...opts.pod }) },
+      },
+    });
+  }
+}
+
+/** Builds an Endpoint. */
+export function makeEndpoint(host: string, port: number): Endpoint {
+  return {
+    host,
+    port,
+    hostPort: `${host}:${port}`,
+    url: (scheme: string, path = '') => `${scheme}://${host}:${port}${path}`,
+  };
+}

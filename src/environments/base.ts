@@ -1,0 +1,34 @@
+import type { EnvironmentInput } from './schema';
+
+/** What every environment shares (the umbrella chart's global values). */
+export const BASE: Omit<EnvironmentInput, 'name' | 'namespace' | 'domain'> = {
+  storageClass: 'local-path',
+  imagePullPolicy: 'IfNotPresent',
+  imagePullSecrets: [],
+  resourcePresets: {
+    small: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
+    medium: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '4Gi' } },
+    large: { requests: { cpu: '2000m', memory: '4Gi' }, limits: { cpu: '4000m', memory: '8Gi' } },
+  },
+};
+
+/** The external dependencies every environment declares today (PostgreSQL and the Secrets made outside this project). */
+export function baseExternal(): NonNullable<EnvironmentInput['external']> {
+  return {
+    services: {
+      'postgres-workflow': { service: 'postgres-workflow-service', port: 5432 },
+    },
+    secrets: {
+      'postgres-workflow-secret': { keys: ['password'] },
+      'minio-secret': { keys: ['access-key', 'secret-key'] },
+    },
+    databases: {
+      workflow: {
+        service: 'postgres-workflow',
+        database: 'dolphinscheduler',
+        username: 'dolphinscheduler',
+        passwordSecret: { name: 'postgres-workflow-secret', key: 'password' },
+      },
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// Public API: re-exports only.
+export * from './core/errors';
+export * from './core/names';
+export * from './core/labels';
+export * from './core/image';
+export * from './core/resources';
+export * from './core/security';
+export * from './core/graph';
+export * from './core/workload';
+export * from './core/component';
+export * from './environments/schema';
+export * from './environments/values';
+export { dev } from './environments/dev';
+export { staging } from './environments/staging';
+export { prod } from './environments/prod';
+export * from './components/zookeeper/config';
+export * from './components/zookeeper/zookeeper';
+export * from './components/minio/config';
+export * from './components/minio/minio';
+export * from './components/dolphinscheduler/config';
+export * from './components/dolphinscheduler/dolphinscheduler';
+export * from './platform/data-platform';
+export * from './output/render';
+export * from './output/synth';
+export * from './output/write';
+export * from './checks/schema';
+export * from './checks/references';

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * Command line: synthesizes the platform into charts-out/.
+ *
+ *   npm run synth                                   every environment
+ *   npm run synth -- --env prod                     one environment (repeatable, or comma-separated)
+ *   npm run synth -- --env prod --values a.yaml     overlays, applied in order (repeatable)
+ *   npm run synth -- --check                        synthesize in memory; exit 1 if charts-out/ differs
+ *   npm run synth -- --out DIR                      write somewhere else
+ *
+ * Exit codes: 0 success, 1 invalid input / failed checks / --check found differences, 2 usage error.
+ */
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { PlatformConfigError, PlatformValidationError } from './core/errors';
+import { ENVIRONMENT_NAMES, readValuesFile } from './environments/values';
+import { synthesize } from './output/synth';
+import { diffTree, writeTree } from './output/write';
+
+const USAGE = `usage: synth [--env NAME]... [--values FILE]... [--out DIR] [--check]
+  --env NAME     environment to synthesize (${ENVIRONMENT_NAMES.join(', ')}); default: all
+  --values FILE  YAML overlay deep-merged onto the environment (repeatable, in order)
+  --out DIR      output directory (default: charts-out)
+  --check        do not write; exit 1 if DIR differs from a fresh synth`;
+
+export function main(argv: readonly string[]): number {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        'env': { type: 'string', multiple: true },
+        'values': { type: 'string', multiple: true },
+        'out': { type: 'string', default: 'charts-out' },
+        'check': { type: 'boolean', default: false },
+        'cdk8s-cli': { type: 'boolean', default: false },
+        'help': { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const environments = (args.env ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
+  const unknown = environments.filter((e) => !ENVIRONMENT_NAMES.includes(e));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown environment ${unknown.map((e) => `'${e}'`).join(', ')}. Fix: use one of ${ENVIRONMENT_NAMES.join(', ')}\n`);
+    return 2;
+  }
+  const outDir = path.resolve(args.out!);
+  try {
+    const values = (args.values ?? []).map((source) => ({ source, data: readValuesFile(source) }));
+    const started = process.hrtime.bigint();
+    const result = synthesize({ environments: environments.length ? environments : undefined, values });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (args.check) {
+      const diff = diffTree(outDir, result.files, result.roots);
+      const total = diff.changed.length + diff.missing.length + diff.extra.length;
+      if (total > 0) {
+        process.stderr.write(`${path.relative(process.cwd(), outDir) || outDir} is stale: ${total} file(s) differ from a fresh synth. Run \`npm run synth\` and commit the result.\n`);
+        for (const f of diff.changed) process.stderr.write(`  changed: ${f}\n`);
+        for (const f of diff.missing) process.stderr.write(`  missing: ${f}\n`);
+        for (const f of diff.extra) process.stderr.write(`  extra:   ${f}\n`);
+        return 1;
+      }
+      process.stdout.write(`${result.files.size} files in ${result.roots.join(', ')} match a fresh synth.\n`);
+      return 0;
+    }
+    writeTree(outDir, result.files, result.roots);
+    if (args['cdk8s-cli'] && process.env.CDK8S_OUTDIR) {
+      // `cdk8s synth` expects the app to write into its output folder as well.
+      writeTree(path.resolve(process.env.CDK8S_OUTDIR), result.files, result.roots);
+    }
+    process.stdout.write(`synthesized ${result.objects.length} objects for ${result.roots.join(', ')} into ${path.relative(process.cwd(), outDir) || outDir} in ${ms.toFixed(0)} ms\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof PlatformValidationError || e instanceof PlatformConfigError) {
+      process.stderr.write(`synth failed; nothing was written.\n${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,56 @@
+import { App } from 'cdk8s';
+import { checkReferences, checkNoInlineSecrets } from '../checks/references';
+import { checkSchema } from '../checks/schema';
+import { PlatformValidationError } from '../core/errors';
+import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../environments/values';
+import { DataPlatform } from '../platform/data-platform';
+import { renderApp, RenderedObject, toYaml } from './render';
+
+/** Options of `synthesize`. */
+export interface SynthOptions extends LoadEnvironmentOptions {
+  /**
+   * The environments to synthesize.
+   * @default - every defined environment
+   */
+  readonly environments?: readonly string[];
+}
+
+/** The result of a synth: file contents by path relative to charts-out/, and the folders it owns. */
+export interface SynthResult {
+  readonly files: ReadonlyMap<string, string>;
+  readonly objects: readonly RenderedObject[];
+  /** Folders (relative to charts-out/) whose whole content this synth defines, e.g. `prod`. */
+  readonly roots: readonly string[];
+}
+
+/**
+ * Synthesizes environments in memory and runs every check (schema, reference integrity, duplicates, inline
+ * secrets). Throws `PlatformValidationError` with every problem; nothing is written.
+ */
+export function synthesize(options: SynthOptions = {}): SynthResult {
+  const envs = options.environments ?? ENVIRONMENT_NAMES;
+  const objects: RenderedObject[] = [];
+  const roots: string[] = [];
+  for (const name of envs) {
+    const env = loadEnvironment(name, options);
+    const app = new App({ outdir: '.tmp/unused' });
+    new DataPlatform(app, env.name, { environment: env });
+    const rendered = renderApp(app, env.name);
+    const problems = [
+      ...checkSchema(rendered),
+      ...checkReferences(rendered, env),
+      ...checkNoInlineSecrets(rendered),
+    ];
+    if (problems.length > 0) {
+      throw new PlatformValidationError(`environment '${env.name}' failed its checks`, problems);
+    }
+    objects.push(...rendered);
+    roots.push(env.name);
+  }
+  const files = new Map<string, string>();
+  for (const o of objects) {
+    if (files.has(o.path)) throw new PlatformValidationError('output', [`two objects write ${o.path}. Fix: give them distinct names`]);
+    files.set(o.path, toYaml(o.manifest));
+  }
+  return { files, objects, roots };
+}

@@ -1,0 +1,95 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../src/main';
+import { listFiles } from '../src/output/write';
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'synth-test-'));
+}
+
+function snapshotTree(dir: string): Record<string, string> {
+  return Object.fromEntries(listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+function quiet<T>(fn: () => T): T {
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return fn();
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('synth pipeline', () => {
+  test('two synths give byte-identical trees, one object per file under <env>/<component>/', () => {
+    const a = tmp();
+    const b = tmp();
+    expect(quiet(() => main(['--out', a]))).toBe(0);
+    expect(quiet(() => main(['--out', b]))).toBe(0);
+    const ta = snapshotTree(a);
+    expect(ta).toEqual(snapshotTree(b));
+    const files = Object.keys(ta);
+    expect(files.length).toBeGreaterThan(30);
+    for (const f of files) {
+      expect(f).toMatch(/^(dev|staging|prod)\/[a-z0-9-]+\/[A-Za-z]+\.[a-z0-9.-]+\.yaml$/);
+      expect(ta[f].match(/^kind:/gm)).toHaveLength(1);
+    }
+  });
+
+  test('stale files are removed, foreign folders are kept', () => {
+    const out = tmp();
+    fs.mkdirSync(path.join(out, 'prod', 'gone'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'prod', 'gone', 'Deployment.old.yaml'), 'kind: Deployment\n');
+    fs.writeFileSync(path.join(out, 'prod', 'zookeeper-stale.yaml'), 'x: 1\n');
+    fs.mkdirSync(path.join(out, 'other'));
+    fs.writeFileSync(path.join(out, 'other', 'keep.yaml'), 'keep: true\n');
+    expect(quiet(() => main(['--out', out, '--env', 'prod']))).toBe(0);
+    expect(fs.existsSync(path.join(out, 'prod', 'gone'))).toBe(false);
+    expect(fs.existsSync(path.join(out, 'prod', 'zookeeper-stale.yaml'))).toBe(false);
+    expect(fs.readFileSync(path.join(out, 'other', 'keep.yaml'), 'utf8')).toBe('keep: true\n');
+    expect(fs.existsSync(path.join(out, 'prod', 'zookeeper', 'StatefulSet.zookeeper.yaml'))).toBe(true);
+  });
+
+  test('a failing synth leaves the previous output exactly as it was', () => {
+    const out = tmp();
+    expect(quiet(() => main(['--out', out]))).toBe(0);
+    fs.writeFileSync(path.join(out, 'prod', 'marker.txt'), 'before\n');
+    const before = snapshotTree(out);
+    const bad = path.join(tmp(), 'bad.yaml');
+    fs.writeFileSync(bad, 'components:\n  dolphinscheduler:\n    replicas:\n      worker: -3\n');
+    let stderr = '';
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+    const code = main(['--out', out, '--env', 'prod', '--values', bad]);
+    err.mockRestore();
+    expect(code).toBe(1);
+    expect(stderr).toContain('components.dolphinscheduler.replicas.worker');
+    expect(stderr).toContain('nothing was written');
+    expect(snapshotTree(out)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(out)).filter((d) => d.startsWith(`.${path.basename(out)}.new-`))).toEqual([]);
+  });
+
+  test('--check passes on a fresh tree and names a modified, a missing and an extra file', () => {
+    const out = tmp();
+    expect(quiet(() => main(['--out', out]))).toBe(0);
+    expect(quiet(() => main(['--out', out, '--check']))).toBe(0);
+    fs.appendFileSync(path.join(out, 'prod', 'zookeeper', 'StatefulSet.zookeeper.yaml'), '# edited\n');
+    fs.rmSync(path.join(out, 'dev', 'zookeeper', 'Service.zookeeper-service.yaml'));
+    fs.writeFileSync(path.join(out, 'staging', 'zookeeper', 'ConfigMap.extra.yaml'), 'kind: ConfigMap\n');
+    let stderr = '';
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+    const code = main(['--out', out, '--check']);
+    err.mockRestore();
+    expect(code).toBe(1);
+    expect(stderr).toContain('changed: prod/zookeeper/StatefulSet.zookeeper.yaml');
+    expect(stderr).toContain('missing: dev/zookeeper/Service.zookeeper-service.yaml');
+    expect(stderr).toContain('extra:   staging/zookeeper/ConfigMap.extra.yaml');
+  });
+
+  test('usage errors exit 2', () => {
+    expect(quiet(() => main(['--env', 'qa']))).toBe(2);
+    expect(quiet(() => main(['--bogus']))).toBe(2);
+  });
+});
