@@ -31,6 +31,11 @@ export interface WorkloadIdentity {
   readonly selector?: Readonly<Record<string, string>>;
   /** @default - none */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * A namespace other than the environment's (e.g. `monitoring`).
+   * @default - the environment's namespace
+   */
+  readonly namespace?: string;
 }
 
 /** Argo CD annotations that make a one-off Job a hook that runs before the rest of its application. */
@@ -150,16 +155,16 @@ export abstract class PlatformComponent extends Chart {
   }
 
   /** A ConfigMap. */
-  public addConfigMap(name: string, data: Record<string, string>, role: string, version: string): k8s.KubeConfigMap {
+  public addConfigMap(name: string, data: Record<string, string>, role: string, version: string, namespace?: string): k8s.KubeConfigMap {
     return new k8s.KubeConfigMap(this, `ConfigMap.${name}`, {
-      metadata: { name, labels: this.labelsFor(role, version) },
+      metadata: { name, namespace, labels: this.labelsFor(role, version) },
       data: Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b))),
     });
   }
 
   /** Metadata of an object of this component. */
   public metadataFor(id: WorkloadIdentity, extra: Partial<ApiObjectMetadata> = {}): ApiObjectMetadata {
-    return { name: id.name, labels: this.labelsFor(id.role, id.version), annotations: id.annotations ? { ...id.annotations } : undefined, ...extra };
+    return { name: id.name, namespace: id.namespace, labels: this.labelsFor(id.role, id.version), annotations: id.annotations ? { ...id.annotations } : undefined, ...extra };
   }
 
   /** The selector and pod labels of a workload. */
@@ -181,7 +186,7 @@ export abstract class PlatformComponent extends Chart {
       where: this.where(`${kind} ${id.name}`),
     });
     this.graph.addWorkload({
-      component: this.component, kind, name: id.name, namespace: this.ns, podLabels,
+      component: this.component, kind, name: id.name, namespace: id.namespace ?? this.ns, podLabels,
       containers: [
         ...(pod.initContainers ?? []).map((c) => ({ name: c.name, init: true, deviations: [...(c.security.deviations ?? [])] })),
         ...pod.containers.map((c) => ({ name: c.name, init: false, deviations: [...(c.security.deviations ?? [])] })),
@@ -242,6 +247,48 @@ export abstract class PlatformComponent extends Chart {
         activeDeadlineSeconds: opts.activeDeadlineSeconds ?? 1800,
         ttlSecondsAfterFinished: opts.ttlSecondsAfterFinished,
         template: { metadata: { labels }, spec: this.podSpec('Job', id, labels, { restartPolicy: 'Never', ...opts.pod }) },
+      },
+    });
+  }
+
+  /** A CronJob: one run at a time (`Forbid`), bounded history, a start deadline and a run deadline. */
+  public addCronJob(id: WorkloadIdentity, opts: {
+    schedule: string; pod: PodSpecProps; backoffLimit?: number; activeDeadlineSeconds?: number;
+    startingDeadlineSeconds?: number; timeZone?: string; suspend?: boolean;
+  }): k8s.KubeCronJob {
+    const { labels } = this.podLabels(id);
+    return new k8s.KubeCronJob(this, `CronJob.${id.name}`, {
+      metadata: this.metadataFor(id),
+      spec: {
+        schedule: opts.schedule,
+        timeZone: opts.timeZone,
+        suspend: opts.suspend,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: opts.startingDeadlineSeconds ?? 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels },
+          spec: {
+            backoffLimit: opts.backoffLimit ?? 1,
+            activeDeadlineSeconds: opts.activeDeadlineSeconds ?? 3 * 3600,
+            template: { metadata: { labels }, spec: this.podSpec('CronJob', id, labels, { restartPolicy: 'Never', ...opts.pod }) },
+          },
+        },
+      },
+    });
+  }
+
+  /** A DaemonSet (one pod per node). */
+  public addDaemonSet(id: WorkloadIdentity, opts: { pod: PodSpecProps; tolerations?: k8s.Toleration[] }): k8s.KubeDaemonSet {
+    const { selector, labels } = this.podLabels(id);
+    const spec = this.podSpec('DaemonSet', id, labels, opts.pod);
+    return new k8s.KubeDaemonSet(this, `DaemonSet.${id.name}`, {
+      metadata: this.metadataFor(id),
+      spec: {
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        template: { metadata: { labels }, spec: { ...spec, tolerations: opts.tolerations } },
       },
     });
   }
