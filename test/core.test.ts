@@ -1,0 +1,84 @@
+import { PlatformConfigError } from '../src/core/errors';
+import { Image } from '../src/core/image';
+import { defaultSelector, sanitizeLabelValue, standardLabels } from '../src/core/labels';
+import { isDnsLabel, podFqdn, serviceFqdn } from '../src/core/names';
+import { checkResources, parseQuantity } from '../src/core/resources';
+import { containerSecurityContext } from '../src/core/security';
+import { writableVolumeName } from '../src/core/workload';
+
+describe('Image', () => {
+  test('parses a registry-qualified, pinned reference', () => {
+    const i = Image.parse('docker.io/apache/spark:3.5.0');
+    expect([i.registry, i.repository, i.tag]).toEqual(['docker.io', 'apache/spark', '3.5.0']);
+    expect(Image.parse('harbor.254carbon.com:5000/library/portal-services:1.0.0').registry).toBe('harbor.254carbon.com:5000');
+  });
+  test.each([
+    ['apache/spark:3.5.0', /no registry host/],
+    ['spark:3.5.0', /no registry host/],
+    ['docker.io/apache/spark', /no tag/],
+    ['docker.io/apache/spark:latest', /tag 'latest'/],
+    ['docker.io/apache/spark:LATEST', /tag 'latest'/],
+    ['docker.io/Apache/spark:1', /invalid repository/],
+  ])('rejects %s naming the image and the fix', (ref, msg) => {
+    expect(() => Image.parse(ref, 'components.x.image')).toThrow(PlatformConfigError);
+    expect(() => Image.parse(ref, 'components.x.image')).toThrow(msg);
+    expect(() => Image.parse(ref, 'components.x.image')).toThrow(/components\.x\.image: .*Fix: /);
+  });
+});
+
+describe('resources', () => {
+  test('quantities', () => {
+    expect(parseQuantity('500m')).toBeCloseTo(0.5);
+    expect(parseQuantity('2Gi')).toBe(2 * 2 ** 30);
+    expect(parseQuantity('1e3')).toBe(1000);
+    expect(() => parseQuantity('1 GB')).toThrow(/not a Kubernetes quantity/);
+  });
+  test('a limit below its request is rejected', () => {
+    expect(() => checkResources({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '500m', memory: '1Gi' } }, 'x'))
+      .toThrow(/cpu limit 500m is below the request 1/);
+  });
+});
+
+describe('security profile', () => {
+  test('restricted by default: non-root uid, read-only root, drop ALL and CAP_NET_RAW, RuntimeDefault', () => {
+    expect(containerSecurityContext({ uid: 1000 }, 'x')).toEqual({
+      runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+      privileged: false, capabilities: { drop: ['ALL', 'CAP_NET_RAW'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+  });
+  test('a missing uid without a declared runAsRoot deviation is an error', () => {
+    expect(() => containerSecurityContext({}, 'env prod, x')).toThrow(/no non-root uid.*runAsRoot/);
+  });
+  test('deviations need a real reason', () => {
+    expect(() => containerSecurityContext({ deviations: [{ kind: 'runAsRoot', reason: 'needed' }] }, 'x')).toThrow(/no real reason/);
+  });
+  test('declared deviations change exactly their field', () => {
+    const sc = containerSecurityContext({ uid: 1001, deviations: [
+      { kind: 'writableRootFilesystem', reason: 'the image writes its pid file under /var/run' },
+      { kind: 'addCapabilities', capabilities: ['SETUID'], reason: 'switches to the task user with setuid' },
+    ] }, 'x');
+    expect(sc.readOnlyRootFilesystem).toBe(false);
+    expect(sc.capabilities).toEqual({ drop: ['ALL', 'CAP_NET_RAW'], add: ['SETUID'] });
+    expect(sc.runAsNonRoot).toBe(true);
+  });
+});
+
+describe('names and labels', () => {
+  test('FQDNs are built from the namespace', () => {
+    expect(serviceFqdn('zookeeper-service', 'data-platform')).toBe('zookeeper-service.data-platform.svc.cluster.local');
+    expect(podFqdn('zookeeper-0', 'zookeeper-service', 'ns')).toBe('zookeeper-0.zookeeper-service.ns.svc.cluster.local');
+    expect(isDnsLabel('Data_Platform')).toBe(false);
+  });
+  test('standard labels', () => {
+    const l = standardLabels({ name: 'trino', instance: 'trino-prod', component: 'worker', version: '436' });
+    expect(Object.keys(l).sort()).toEqual(['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by',
+      'app.kubernetes.io/name', 'app.kubernetes.io/part-of', 'app.kubernetes.io/version']);
+    expect(defaultSelector({ name: 'a', instance: 'a-dev', component: 'c', version: '1' })).toEqual({
+      'app.kubernetes.io/name': 'a', 'app.kubernetes.io/instance': 'a-dev', 'app.kubernetes.io/component': 'c' });
+    expect(sanitizeLabelValue('RELEASE.2024-12-18T13:15:44Z')).toBe('RELEASE.2024-12-18T13_15_44Z');
+  });
+  test('writable paths get stable emptyDir names', () => {
+    expect(writableVolumeName('/opt/dolphinscheduler/logs')).toBe('writable-opt-dolphinscheduler-logs');
+    expect(writableVolumeName('/tmp/')).toBe('writable-tmp');
+  });
+});
