@@ -65,6 +65,8 @@ interface NodeContext {
   readonly discoveryUri: string;
   readonly nodeEnvironment: string;
   readonly catalogEnv: Readonly<Record<string, k8s.EnvVarSource>>;
+  /** `query.max-memory`: the user memory one query may use across the cluster, the same on every node. */
+  readonly queryMaxMemory: string;
 }
 
 /**
@@ -131,36 +133,45 @@ export class Trino extends PlatformComponent {
     this.addConfigMap(TRINO_CATALOGS_CONFIGMAP,
       Object.fromEntries(this.catalogs.map((c) => [`${c.name}.properties`, propertiesFile(c.properties)])), 'catalogs', this.version);
 
+    // What every worker can give one query (the coordinator's own share when it is the only node doing work).
+    const workers = cfg.replicas.worker;
+    const perNode = this.sizing(workers > 0 ? 'worker' : 'coordinator').memory.queryMaxMemoryPerNodeMiB;
     const ctx: NodeContext = {
       version: this.version,
       image,
       discoveryUri: this.endpoint(TRINO_COORDINATOR_SERVICE, 'trino-api').url('http'),
       nodeEnvironment: env.name.replace(/-/g, '_'),
       catalogEnv: Object.assign({}, ...this.catalogs.map((c) => c.env)),
+      queryMaxMemory: `${perNode * Math.max(1, workers)}MB`,
     };
     this.coordinator = new TrinoCoordinator(this, 'coordinator', ctx);
     this.workers = new TrinoWorkers(this, 'workers', ctx);
   }
 
-  /** The memory settings of one role, derived from its container limit. */
-  public memoryOf(role: 'coordinator' | 'worker', resources: ResourceRequirements): TrinoMemory {
-    const m = this.environment.components.trino.memory;
-    return deriveTrinoMemory({
+  /** The resources of one role and the memory settings derived from its container limit. */
+  public sizing(role: 'coordinator' | 'worker'): { resources: ResourceRequirements; memory: TrinoMemory } {
+    const cfg = this.environment.components.trino;
+    const resources = this.resourcesFor(cfg.resources[role], `resources.${role}`);
+    const m = cfg.memory;
+    const memory = deriveTrinoMemory({
       limit: resources.limits.memory,
       heap: m.heap[role],
       heapPercent: m.heapPercent,
       queryMaxMemoryPerNodePercent: m.queryMaxMemoryPerNodePercent,
       heapHeadroomPercent: m.heapHeadroomPercent,
     }, this.where(`components.trino.resources.${role}`));
+    return { resources, memory };
   }
 
-  /** Renders the ConfigMap and Deployment of one role. */
-  public addNode(role: 'coordinator' | 'worker', ctx: NodeContext, replicas: number, config: Record<string, string>, memory: TrinoMemory, resources: ResourceRequirements): void {
+  /** Renders the ConfigMap and Deployment of one role; returns its memory settings. */
+  public addNode(role: 'coordinator' | 'worker', ctx: NodeContext, replicas: number, config: Record<string, string>): TrinoMemory {
+    const { resources, memory } = this.sizing(role);
     const name = `trino-${role}`;
     const configMap = `${name}-config`;
     this.addConfigMap(configMap, {
       'config.properties': propertiesFile({
         ...config,
+        'query.max-memory': ctx.queryMaxMemory,
         'http-server.http.port': String(TRINO_COORDINATOR_SERVICE.ports['trino-api']),
         'discovery.uri': ctx.discoveryUri,
         'query.max-memory-per-node': `${memory.queryMaxMemoryPerNodeMiB}MB`,
@@ -196,14 +207,18 @@ export class Trino extends PlatformComponent {
         }],
       },
     });
+    return memory;
   }
 }
 
-/** The JVM flags of the upstream chart, with the heap derived from the container limit. */
+/**
+ * The JVM flags of the upstream chart, with the heap derived from the container limit. Left out: the
+ * `-agentpath` of libjvmkill (not established for every image of the supported range; ExitOnOutOfMemoryError
+ * covers it) and HeapDumpOnOutOfMemoryError (a heap-sized dump onto an emptyDir).
+ */
 function jvmConfig(heapMiB: number): string[] {
   return [
     '-server',
-    '-agentpath:/usr/lib/trino/bin/libjvmkill.so',
     `-Xmx${heapMiB}M`,
     '-XX:+UseG1GC',
     '-XX:G1HeapRegionSize=32M',
@@ -224,18 +239,12 @@ export class TrinoCoordinator extends Construct {
 
   constructor(trino: Trino, id: string, ctx: NodeContext) {
     super(trino, id);
-    const cfg = trino.environment.components.trino;
-    const resources = trino.resourcesFor(cfg.resources.coordinator, 'resources.coordinator');
-    this.memory = trino.memoryOf('coordinator', resources);
-    const workerMemory = trino.memoryOf('worker', trino.resourcesFor(cfg.resources.worker, 'resources.worker'));
-    // Cluster-wide user memory of one query: what every worker can give it (the coordinator's own when it schedules work).
-    const perNode = cfg.replicas.worker > 0 ? workerMemory.queryMaxMemoryPerNodeMiB : this.memory.queryMaxMemoryPerNodeMiB;
+    const replicas = trino.environment.components.trino.replicas;
     trino.addService(TRINO_COORDINATOR_SERVICE, { selector: { app: 'trino-coordinator' }, role: 'coordinator', version: ctx.version });
-    trino.addNode('coordinator', ctx, cfg.replicas.coordinator, {
+    this.memory = trino.addNode('coordinator', ctx, replicas.coordinator, {
       'coordinator': 'true',
-      'node-scheduler.include-coordinator': String(cfg.replicas.worker === 0),
-      'query.max-memory': `${perNode * Math.max(1, cfg.replicas.worker)}MB`,
-    }, this.memory, resources);
+      'node-scheduler.include-coordinator': String(replicas.worker === 0),
+    });
   }
 }
 
@@ -245,12 +254,6 @@ export class TrinoWorkers extends Construct {
 
   constructor(trino: Trino, id: string, ctx: NodeContext) {
     super(trino, id);
-    const cfg = trino.environment.components.trino;
-    const resources = trino.resourcesFor(cfg.resources.worker, 'resources.worker');
-    this.memory = trino.memoryOf('worker', resources);
-    trino.addNode('worker', ctx, cfg.replicas.worker, {
-      'coordinator': 'false',
-      'query.max-memory': `${this.memory.queryMaxMemoryPerNodeMiB * Math.max(1, cfg.replicas.worker)}MB`,
-    }, this.memory, resources);
+    this.memory = trino.addNode('worker', ctx, trino.environment.components.trino.replicas.worker, { coordinator: 'false' });
   }
 }
