@@ -17,10 +17,13 @@ export function baseExternal(): NonNullable<EnvironmentInput['external']> {
   return {
     services: {
       'postgres-workflow': { service: 'postgres-workflow-service', port: 5432 },
+      'postgres-shared': { service: 'postgres-shared-service', port: 5432 },
     },
     secrets: {
       'postgres-workflow-secret': { keys: ['password'] },
       'minio-secret': { keys: ['access-key', 'secret-key'] },
+      // The Iceberg REST catalog's metadata DB password (the reference pack had it inline in the Deployment).
+      'iceberg-catalog-db-secret': { keys: ['password'] },
     },
     databases: {
       workflow: {
@@ -28,6 +31,13 @@ export function baseExternal(): NonNullable<EnvironmentInput['external']> {
         database: 'dolphinscheduler',
         username: 'dolphinscheduler',
         passwordSecret: { name: 'postgres-workflow-secret', key: 'password' },
+      },
+      // The Iceberg REST catalog's JDBC metadata store (reference: iceberg-rest.yaml, database iceberg_rest).
+      iceberg: {
+        service: 'postgres-shared',
+        database: 'iceberg_rest',
+        username: 'iceberg_user',
+        passwordSecret: { name: 'iceberg-catalog-db-secret', key: 'password' },
       },
     },
   };

@@ -15,6 +15,15 @@ export const prod: EnvironmentInput = {
       resources: { worker: 'large' },
     },
     minio: { storage: '50Gi' },
+    trino: {
+      replicas: { coordinator: 1, worker: 3 },
+      // values/prod.yaml trino.resources
+      resources: {
+        coordinator: { requests: { cpu: '2000m', memory: '8Gi' }, limits: { cpu: '4000m', memory: '16Gi' } },
+        worker: { requests: { cpu: '4000m', memory: '16Gi' }, limits: { cpu: '8000m', memory: '32Gi' } },
+      },
+      catalogs: { postgresql: { 'postgres-workflow': 'workflow' } },
+    },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

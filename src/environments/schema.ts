@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { dolphinSchedulerConfig } from '../components/dolphinscheduler/config';
+import { icebergConfig } from '../components/iceberg/config';
 import { minioConfig } from '../components/minio/config';
+import { trinoConfig } from '../components/trino/config';
 import { zookeeperConfig } from '../components/zookeeper/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from './primitives';
@@ -31,6 +33,8 @@ export const environmentSchema = z.strictObject({
     zookeeper: zookeeperConfig.prefault({}),
     dolphinscheduler: dolphinSchedulerConfig.prefault({}),
     minio: minioConfig.prefault({}),
+    trino: trinoConfig.prefault({}),
+    iceberg: icebergConfig.prefault({}),
     datahub: disabledOnly.prefault({}),
     doris: disabledOnly.prefault({}),
   }).prefault({}),

@@ -3,7 +3,11 @@ import { PlatformComponent } from '../core/component';
 import { PlatformGraph } from '../core/graph';
 import type { EnvironmentConfig } from '../environments/schema';
 import { DolphinSchedulerStack } from '../components/dolphinscheduler/dolphinscheduler';
+import { IcebergCompactionJob } from '../components/iceberg/compaction';
+import { IcebergRestCatalog } from '../components/iceberg/rest-catalog';
+import { icebergWarehouse } from '../components/iceberg/warehouse';
 import { MinIO } from '../components/minio/minio';
+import { Trino } from '../components/trino/trino';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
 
 /** Props of `DataPlatform`. */
@@ -33,6 +37,11 @@ export class DataPlatform extends Construct {
     add(c.zookeeper.enabled, () => new ZooKeeper(this, 'zookeeper', { environment: env }));
     add(c.minio.enabled, () => new MinIO(this, 'minio', { environment: env }));
     add(c.dolphinscheduler.enabled, () => new DolphinSchedulerStack(this, 'dolphinscheduler', { environment: env }));
+    // One warehouse location for the REST catalog, Trino and the compaction job.
+    const warehouse = icebergWarehouse(env);
+    add(c.iceberg.restCatalog.enabled, () => new IcebergRestCatalog(this, 'iceberg-rest-catalog', { environment: env, warehouse }));
+    add(c.trino.enabled, () => new Trino(this, 'trino', { environment: env, warehouse }));
+    add(c.iceberg.compaction.enabled, () => new IcebergCompactionJob(this, 'iceberg-compaction', { environment: env, warehouse }));
     this.components = new Map(list.map((p) => [p.component, p]));
   }
 }

@@ -20,19 +20,31 @@ export const MINIO_CONSOLE_SERVICE: ServiceDescriptor<'minio-console'> = { compo
 /** Keys of the MinIO root-credentials Secret. */
 export type MinioCredentialKey = 'access-key' | 'secret-key';
 
-/** Buckets the platform itself always needs. */
-export const PLATFORM_BUCKETS: readonly string[] = ['iceberg-warehouse', 'velero-backups'];
+/**
+ * Buckets created whatever is deployed: the Velero backups (Velero runs outside this project). Every other
+ * bucket is claimed in the graph by the component that needs it (e.g. the Iceberg warehouse by the REST catalog).
+ */
+export const PLATFORM_BUCKETS: readonly string[] = ['velero-backups'];
+
+/**
+ * The default server image: the maintained community build of MinIO (pgsty/minio, "Silo"). MinIO Inc. stopped
+ * publishing images in October 2025 (the official ones are frozen at RELEASE.2025-09-07T16-13-09Z, before the
+ * CVE-2025-62506 fix) and archived the project; RELEASE.2026-08-04T00-00-00Z is the fork's last release under
+ * the `minio` name, kept published unchanged, S3/env/route compatible; it ships the client as `mcli` with an
+ * `mc` alias, so the bucket Job runs the same image.
+ */
+export const MINIO_DEFAULT_IMAGE = 'docker.io/pgsty/minio:RELEASE.2026-08-04T00-00-00Z';
 
 /** Props of `MinIO`. */
 export interface MinioProps extends PlatformComponentProps {
   /**
    * The server image (a maintained release, pinned).
-   * @default quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z
+   * @default MINIO_DEFAULT_IMAGE (docker.io/pgsty/minio:RELEASE.2026-08-04T00-00-00Z)
    */
   readonly image?: string;
   /**
-   * The client image of the bucket-initialisation Job.
-   * @default quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z
+   * The client image of the bucket-initialisation Job (needs `mc` or `mcli` and `sh`).
+   * @default - the server image, which ships the client
    */
   readonly clientImage?: string;
   /**
@@ -62,8 +74,8 @@ export class MinIO extends PlatformComponent {
   constructor(scope: Construct, id: string, props: MinioProps) {
     super(scope, id, 'minio', props);
     const cfg = props.environment.components.minio;
-    const image = Image.parse(props.image ?? 'quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z', this.where('image'));
-    const mc = Image.parse(props.clientImage ?? 'quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z', this.where('clientImage'));
+    const image = Image.parse(props.image ?? MINIO_DEFAULT_IMAGE, this.where('image'));
+    const mc = props.clientImage ? Image.parse(props.clientImage, this.where('clientImage')) : image;
     this.region = cfg.region;
     this.credentials = { component: 'external', name: cfg.rootCredentialsSecret, keys: ['access-key', 'secret-key'] };
     const version = image.tag;

@@ -1,0 +1,259 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { PlatformComponent, PlatformComponentProps } from '../../core/component';
+import { PlatformConfigError } from '../../core/errors';
+import { ServiceDescriptor } from '../../core/graph';
+import { Image } from '../../core/image';
+import { ResourceRequirements } from '../../core/resources';
+import { execProbe, httpProbe } from '../../core/workload';
+import { ICEBERG_REST_SERVICE } from '../iceberg/rest-catalog';
+import { icebergWarehouse, IcebergWarehouse } from '../iceberg/warehouse';
+import { MINIO_SERVICE } from '../minio/minio';
+import { propertiesFile, renderCatalog, RenderedCatalog, TrinoCatalogSpec, trinoVersionNumber } from './catalogs';
+import { deriveTrinoMemory, TrinoMemory } from './memory';
+
+/** The coordinator Service, `trino-coordinator` on 8080 (port name as in the reference pack). */
+export const TRINO_COORDINATOR_SERVICE: ServiceDescriptor<'trino-api'> = {
+  component: 'trino',
+  name: 'trino-coordinator',
+  ports: { 'trino-api': 8080 },
+};
+
+/** The ConfigMap with every catalog, mounted by the coordinator and every worker. */
+export const TRINO_CATALOGS_CONFIGMAP = 'trino-catalogs';
+
+/** The user of the trinodb/trino image. */
+const UID = 1000;
+/** `node.data-dir` (the image's default), an emptyDir. */
+const DATA_DIR = '/data/trino';
+/** The image's readiness script: /v1/info answers and reports `"starting": false`. */
+const HEALTH_CHECK = '/usr/lib/trino/bin/health-check';
+
+/** Props of `Trino`. */
+export interface TrinoProps extends PlatformComponentProps {
+  /**
+   * The Trino release; catalog keys are validated against it.
+   * @default '436'
+   */
+  readonly version?: string;
+  /**
+   * The image repository (the tag is the version).
+   * @default 'docker.io/trinodb/trino'
+   */
+  readonly imageRepository?: string;
+  /**
+   * The Iceberg warehouse shared with the REST catalog and the compaction job.
+   * @default - icebergWarehouse(environment)
+   */
+  readonly warehouse?: IcebergWarehouse;
+  /**
+   * The name of the Iceberg catalog (the REST catalog on MinIO).
+   * @default 'iceberg'
+   */
+  readonly icebergCatalogName?: string;
+  /**
+   * Further typed catalogs, besides the Iceberg one and the PostgreSQL ones of the environment.
+   * @default - none
+   */
+  readonly extraCatalogs?: readonly TrinoCatalogSpec[];
+}
+
+/** What a Trino node needs to render its files. */
+interface NodeContext {
+  readonly version: string;
+  readonly image: Image;
+  readonly discoveryUri: string;
+  readonly nodeEnvironment: string;
+  readonly catalogEnv: Readonly<Record<string, k8s.EnvVarSource>>;
+  /** `query.max-memory`: the user memory one query may use across the cluster, the same on every node. */
+  readonly queryMaxMemory: string;
+}
+
+/**
+ * Trino: the coordinator and the workers with their generated configuration, and the catalogs they share.
+ *
+ * Encoded remediations: the discovery URI is the coordinator Service's FQDN; the heap and the query memory
+ * are derived from the container's memory limit (bad combinations fail the synth); catalogs are typed and
+ * their keys validated against the Trino version (`s3.*` only with `fs.native-s3.enabled=true`); the Iceberg
+ * catalog reaches MinIO by FQDN with path-style access and keys injected from the Secret by `${ENV:...}`;
+ * coordinator and workers mount the one `trino-catalogs` ConfigMap; no `TRINO_*` variables (Trino reads none).
+ */
+export class Trino extends PlatformComponent {
+  /** The Trino release. */
+  public readonly version: string;
+  /** The catalogs, rendered and validated. */
+  public readonly catalogs: readonly RenderedCatalog[];
+  public readonly coordinator: TrinoCoordinator;
+  public readonly workers: TrinoWorkers;
+
+  constructor(scope: Construct, id: string, props: TrinoProps) {
+    super(scope, id, 'trino', props);
+    const env = props.environment;
+    const cfg = env.components.trino;
+    this.version = props.version ?? '436';
+    const versionNumber = trinoVersionNumber(this.version, this.where('version'));
+    const image = Image.parse(`${props.imageRepository ?? 'docker.io/trinodb/trino'}:${this.version}`, this.where('imageRepository'));
+    const warehouse = props.warehouse ?? icebergWarehouse(env);
+
+    const minioSecret = env.components.minio.rootCredentialsSecret;
+    const specs: TrinoCatalogSpec[] = [{
+      connector: 'iceberg',
+      name: props.icebergCatalogName ?? 'iceberg',
+      restUri: this.endpoint(ICEBERG_REST_SERVICE, 'catalog-api').url('http'),
+      warehouse: warehouse.location,
+      objectStore: {
+        endpoint: this.endpoint(MINIO_SERVICE, 'minio-api').url('http'),
+        region: env.components.minio.region,
+        pathStyleAccess: true,
+        accessKey: this.externalSecretKeyRef(minioSecret, 'access-key'),
+        secretKey: this.externalSecretKeyRef(minioSecret, 'secret-key'),
+      },
+    }];
+    for (const [name, dbId] of Object.entries(cfg.catalogs.postgresql)) {
+      const db = env.external.databases[dbId];
+      if (!db) {
+        throw new PlatformConfigError(this.where(`components.trino.catalogs.postgresql.${name}`), `database '${dbId}' is not declared`,
+          `declare it under external.databases.${dbId} or use one of: ${Object.keys(env.external.databases).join(', ') || '(none declared)'}`);
+      }
+      specs.push({
+        connector: 'postgresql',
+        name,
+        connectionUrl: `jdbc:postgresql://${this.externalEndpoint(db.service).hostPort}/${db.database}`,
+        user: db.username,
+        password: this.externalSecretKeyRef(db.passwordSecret.name, db.passwordSecret.key),
+      });
+    }
+    specs.push(...(props.extraCatalogs ?? []));
+    const seen = new Set<string>();
+    for (const s of specs) {
+      if (seen.has(s.name)) throw new PlatformConfigError(this.where('catalogs'), `catalog '${s.name}' is defined twice`, 'give each catalog its own name');
+      seen.add(s.name);
+    }
+    this.catalogs = specs.map((s) => renderCatalog(s, versionNumber, this.where(`Trino ${this.version}`)));
+    this.addConfigMap(TRINO_CATALOGS_CONFIGMAP,
+      Object.fromEntries(this.catalogs.map((c) => [`${c.name}.properties`, propertiesFile(c.properties)])), 'catalogs', this.version);
+
+    // What every worker can give one query (the coordinator's own share when it is the only node doing work).
+    const workers = cfg.replicas.worker;
+    const perNode = this.sizing(workers > 0 ? 'worker' : 'coordinator').memory.queryMaxMemoryPerNodeMiB;
+    const ctx: NodeContext = {
+      version: this.version,
+      image,
+      discoveryUri: this.endpoint(TRINO_COORDINATOR_SERVICE, 'trino-api').url('http'),
+      nodeEnvironment: env.name.replace(/-/g, '_'),
+      catalogEnv: Object.assign({}, ...this.catalogs.map((c) => c.env)),
+      queryMaxMemory: `${perNode * Math.max(1, workers)}MB`,
+    };
+    this.coordinator = new TrinoCoordinator(this, 'coordinator', ctx);
+    this.workers = new TrinoWorkers(this, 'workers', ctx);
+  }
+
+  /** The resources of one role and the memory settings derived from its container limit. */
+  public sizing(role: 'coordinator' | 'worker'): { resources: ResourceRequirements; memory: TrinoMemory } {
+    const cfg = this.environment.components.trino;
+    const resources = this.resourcesFor(cfg.resources[role], `resources.${role}`);
+    const m = cfg.memory;
+    const memory = deriveTrinoMemory({
+      limit: resources.limits.memory,
+      heap: m.heap[role],
+      heapPercent: m.heapPercent,
+      queryMaxMemoryPerNodePercent: m.queryMaxMemoryPerNodePercent,
+      heapHeadroomPercent: m.heapHeadroomPercent,
+    }, this.where(`components.trino.resources.${role}`));
+    return { resources, memory };
+  }
+
+  /** Renders the ConfigMap and Deployment of one role; returns its memory settings. */
+  public addNode(role: 'coordinator' | 'worker', ctx: NodeContext, replicas: number, config: Record<string, string>): TrinoMemory {
+    const { resources, memory } = this.sizing(role);
+    const name = `trino-${role}`;
+    const configMap = `${name}-config`;
+    this.addConfigMap(configMap, {
+      'config.properties': propertiesFile({
+        ...config,
+        'query.max-memory': ctx.queryMaxMemory,
+        'http-server.http.port': String(TRINO_COORDINATOR_SERVICE.ports['trino-api']),
+        'discovery.uri': ctx.discoveryUri,
+        'query.max-memory-per-node': `${memory.queryMaxMemoryPerNodeMiB}MB`,
+        'memory.heap-headroom-per-node': `${memory.heapHeadroomPerNodeMiB}MB`,
+      }),
+      'node.properties': propertiesFile({ 'node.environment': ctx.nodeEnvironment, 'node.data-dir': DATA_DIR }),
+      'jvm.config': `${jvmConfig(memory.heapMiB).join('\n')}\n`,
+      'log.properties': propertiesFile({ 'io.trino': 'INFO' }),
+    }, role, ctx.version);
+    const port = 'trino-api';
+    this.addDeployment({ name, role, version: ctx.version, selector: { app: name } }, {
+      replicas,
+      pod: {
+        volumes: [
+          { name: 'trino-config', configMap: { name: configMap } },
+          { name: 'trino-catalogs', configMap: { name: TRINO_CATALOGS_CONFIGMAP } },
+        ],
+        containers: [{
+          name,
+          image: ctx.image,
+          ports: { [port]: TRINO_COORDINATOR_SERVICE.ports[port] },
+          env: ctx.catalogEnv,
+          resources,
+          security: { uid: UID, gid: UID },
+          writablePaths: [DATA_DIR, '/tmp'],
+          mounts: [
+            { name: 'trino-config', mountPath: '/etc/trino', readOnly: true },
+            { name: 'trino-catalogs', mountPath: '/etc/trino/catalog', readOnly: true },
+          ],
+          startupProbe: httpProbe('/v1/info', port, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
+          livenessProbe: httpProbe('/v1/info', port, { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 6 }),
+          readinessProbe: execProbe([HEALTH_CHECK], { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
+        }],
+      },
+    });
+    return memory;
+  }
+}
+
+/**
+ * The JVM flags of the upstream chart, with the heap derived from the container limit. Left out: the
+ * `-agentpath` of libjvmkill (not established for every image of the supported range; ExitOnOutOfMemoryError
+ * covers it) and HeapDumpOnOutOfMemoryError (a heap-sized dump onto an emptyDir).
+ */
+function jvmConfig(heapMiB: number): string[] {
+  return [
+    '-server',
+    `-Xmx${heapMiB}M`,
+    '-XX:+UseG1GC',
+    '-XX:G1HeapRegionSize=32M',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-XX:-OmitStackTraceInFastThrow',
+    '-XX:ReservedCodeCacheSize=512M',
+    '-XX:PerMethodRecompilationCutoff=10000',
+    '-XX:PerBytecodeRecompilationCutoff=10000',
+    '-Djdk.attach.allowAttachSelf=true',
+    '-Djdk.nio.maxCachedBufferSize=2000000',
+  ];
+}
+
+/** The Trino coordinator: Deployment `trino-coordinator` (one replica), its Service and ConfigMap. */
+export class TrinoCoordinator extends Construct {
+  public readonly memory: TrinoMemory;
+
+  constructor(trino: Trino, id: string, ctx: NodeContext) {
+    super(trino, id);
+    const replicas = trino.environment.components.trino.replicas;
+    trino.addService(TRINO_COORDINATOR_SERVICE, { selector: { app: 'trino-coordinator' }, role: 'coordinator', version: ctx.version });
+    this.memory = trino.addNode('coordinator', ctx, replicas.coordinator, {
+      'coordinator': 'true',
+      'node-scheduler.include-coordinator': String(replicas.worker === 0),
+    });
+  }
+}
+
+/** The Trino workers: Deployment `trino-worker` with the environment's replica count, and its ConfigMap. */
+export class TrinoWorkers extends Construct {
+  public readonly memory: TrinoMemory;
+
+  constructor(trino: Trino, id: string, ctx: NodeContext) {
+    super(trino, id);
+    this.memory = trino.addNode('worker', ctx, trino.environment.components.trino.replicas.worker, { coordinator: 'false' });
+  }
+}
