@@ -15,6 +15,8 @@ export const prod: EnvironmentInput = {
       resources: { worker: 'large' },
     },
     minio: { storage: '50Gi' },
+    redis: { auth: { enabled: true } },
+    superset: { replicas: { web: 2, worker: 2, beat: 1 } },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

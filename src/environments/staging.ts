@@ -12,6 +12,8 @@ export const staging: EnvironmentInput = {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 2, master: 1, worker: 2, alert: 1 } },
     minio: { storage: '20Gi' },
+    redis: { auth: { enabled: true } },
+    superset: { replicas: { web: 1, worker: 1, beat: 1 } },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

@@ -4,6 +4,9 @@ import { PlatformGraph } from '../core/graph';
 import type { EnvironmentConfig } from '../environments/schema';
 import { DolphinSchedulerStack } from '../components/dolphinscheduler/dolphinscheduler';
 import { MinIO } from '../components/minio/minio';
+import { BitnamiRedis } from '../components/redis/redis';
+import { SupersetSecrets } from '../components/superset/secrets';
+import { Superset } from '../components/superset/superset';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
 
 /** Props of `DataPlatform`. */
@@ -33,6 +36,9 @@ export class DataPlatform extends Construct {
     add(c.zookeeper.enabled, () => new ZooKeeper(this, 'zookeeper', { environment: env }));
     add(c.minio.enabled, () => new MinIO(this, 'minio', { environment: env }));
     add(c.dolphinscheduler.enabled, () => new DolphinSchedulerStack(this, 'dolphinscheduler', { environment: env }));
+    add(c.redis.enabled, () => new BitnamiRedis(this, 'redis', { environment: env }));
+    add(c.superset.enabled, () => new SupersetSecrets(this, 'superset-secrets', { environment: env }));
+    add(c.superset.enabled, () => new Superset(this, 'superset', { environment: env }));
     this.components = new Map(list.map((p) => [p.component, p]));
   }
 }
