@@ -250,6 +250,8 @@ describe('Superset', () => {
     expect(() => new Superset(new App(), 's', { environment, redisDatabases: { cache: 16 } })).toThrow(/16 is not a Redis database number/);
     const trino: ServiceDescriptor<'http'> = { component: 'trino', name: 'trino-coordinator', ports: { http: 8080 } };
     expect(() => new Superset(new App(), 's', { environment, trino, trinoCatalog: 'Iceberg Catalog' })).toThrow(PlatformConfigError);
+    const noHttp: ServiceDescriptor = { component: 'trino', name: 'trino-coordinator', ports: { https: 8443 } };
+    expect(() => new Superset(new App(), 's', { environment, trino: noHttp })).toThrow(/Service trino-coordinator has no port 'http'. Fix: use one of https/);
     const noRedis = loadEnvironment('prod', { values: [{ source: 'o', data: { components: { redis: { enabled: false } } } }] });
     expect(() => new Superset(new App(), 's', { environment: noRedis })).toThrow(/Superset needs Redis.*Fix: enable components\.redis/);
   });

@@ -72,10 +72,11 @@ export interface SupersetProps extends PlatformComponentProps {
    */
   readonly redisDatabases?: Partial<SupersetRedisDatabases>;
   /**
-   * The Trino coordinator Service (port `http`); the init Job registers it as a database connection.
+   * The Trino coordinator Service; it must have a port named `http` (checked when the endpoint is resolved). The init
+   * Job registers it as a database connection.
    * @default - no Trino database connection
    */
-  readonly trino?: ServiceDescriptor<'http'>;
+  readonly trino?: ServiceDescriptor;
   /**
    * The Trino catalog of the connection.
    * @default 'iceberg_catalog' (the reference pack's Iceberg catalog)
