@@ -111,8 +111,11 @@ export abstract class PlatformComponent extends Chart {
     return makeEndpoint(ext.service ? serviceFqdn(ext.service, ext.namespace ?? this.ns) : ext.host!, ext.port);
   }
 
-  /** A secretKeyRef to a key of a Secret that a component produces; records the edge. */
-  public secretKeyRef<K extends string>(secret: SecretDescriptor<K>, key: K): k8s.EnvVarSource {
+  /**
+   * A secretKeyRef to a key of a Secret that a component produces; records the edge. The key type comes from the
+   * descriptor only (`NoInfer`), so naming a key the Secret does not have is a compile error, not a wider union.
+   */
+  public secretKeyRef<K extends string>(secret: SecretDescriptor<K>, key: NoInfer<K>): k8s.EnvVarSource {
     if (!secret.keys.includes(key)) {
       throw new PlatformConfigError(this.where(), `Secret ${secret.name} has no key '${key}'`, `use one of ${secret.keys.join(', ')}`);
     }

@@ -14,6 +14,8 @@ export const dev: EnvironmentInput = {
     minio: { storage: '10Gi', resources: 'small' },
     trino: { replicas: { coordinator: 1, worker: 1 }, catalogs: { postgresql: { 'postgres-workflow': 'workflow' } } },
     iceberg: { compaction: { resources: 'small' } },
+    redis: { auth: { enabled: false } },
+    superset: { replicas: { web: 1, worker: 1, beat: 1 } },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

@@ -24,6 +24,8 @@ export const prod: EnvironmentInput = {
       },
       catalogs: { postgresql: { 'postgres-workflow': 'workflow' } },
     },
+    redis: { auth: { enabled: true } },
+    superset: { replicas: { web: 2, worker: 2, beat: 1 } },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

@@ -3,9 +3,12 @@ import { dolphinSchedulerConfig } from '../components/dolphinscheduler/config';
 import { icebergConfig } from '../components/iceberg/config';
 import { minioConfig } from '../components/minio/config';
 import { trinoConfig } from '../components/trino/config';
+import { redisConfig } from '../components/redis/config';
+import { supersetConfig } from '../components/superset/config';
 import { zookeeperConfig } from '../components/zookeeper/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from './primitives';
+import { secretStoreSchema } from './secret-store';
 
 /** A component that the platform knows of but does not deploy in this version (kept so its switch is explicit). */
 const disabledOnly = z.strictObject({
@@ -29,12 +32,16 @@ export const environmentSchema = z.strictObject({
   resourcePresets: z.strictObject({ small: explicitResources, medium: explicitResources, large: explicitResources }),
   /** Dependencies that the environment provides and this project does not deploy. */
   external: externalSchema.prefault({}),
+  /** The external-secrets.io store the platform's ExternalSecrets read from (default: ClusterSecretStore `vault`). */
+  secretStore: secretStoreSchema.prefault({}),
   components: z.strictObject({
     zookeeper: zookeeperConfig.prefault({}),
     dolphinscheduler: dolphinSchedulerConfig.prefault({}),
     minio: minioConfig.prefault({}),
     trino: trinoConfig.prefault({}),
     iceberg: icebergConfig.prefault({}),
+    redis: redisConfig.prefault({}),
+    superset: supersetConfig.prefault({}),
     datahub: disabledOnly.prefault({}),
     doris: disabledOnly.prefault({}),
   }).prefault({}),

@@ -13,6 +13,8 @@ export const staging: EnvironmentInput = {
     dolphinscheduler: { replicas: { api: 2, master: 1, worker: 2, alert: 1 } },
     minio: { storage: '20Gi' },
     trino: { replicas: { coordinator: 1, worker: 2 }, catalogs: { postgresql: { 'postgres-workflow': 'workflow' } } },
+    redis: { auth: { enabled: true } },
+    superset: { replicas: { web: 1, worker: 1, beat: 1 } },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

@@ -7,7 +7,10 @@ import { IcebergCompactionJob } from '../components/iceberg/compaction';
 import { IcebergRestCatalog } from '../components/iceberg/rest-catalog';
 import { icebergWarehouse } from '../components/iceberg/warehouse';
 import { MinIO } from '../components/minio/minio';
-import { Trino } from '../components/trino/trino';
+import { Trino, TRINO_COORDINATOR_SERVICE } from '../components/trino/trino';
+import { BitnamiRedis } from '../components/redis/redis';
+import { SupersetSecrets } from '../components/superset/secrets';
+import { Superset } from '../components/superset/superset';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
 
 /** Props of `DataPlatform`. */
@@ -40,8 +43,16 @@ export class DataPlatform extends Construct {
     // One warehouse location for the REST catalog, Trino and the compaction job.
     const warehouse = icebergWarehouse(env);
     add(c.iceberg.restCatalog.enabled, () => new IcebergRestCatalog(this, 'iceberg-rest-catalog', { environment: env, warehouse }));
-    add(c.trino.enabled, () => new Trino(this, 'trino', { environment: env, warehouse }));
+    let trino: Trino | undefined;
+    add(c.trino.enabled, () => (trino = new Trino(this, 'trino', { environment: env, warehouse })));
     add(c.iceberg.compaction.enabled, () => new IcebergCompactionJob(this, 'iceberg-compaction', { environment: env, warehouse }));
+    add(c.redis.enabled, () => new BitnamiRedis(this, 'redis', { environment: env }));
+    add(c.superset.enabled, () => new SupersetSecrets(this, 'superset-secrets', { environment: env }));
+    add(c.superset.enabled, () => new Superset(this, 'superset', {
+      environment: env,
+      trino: trino ? TRINO_COORDINATOR_SERVICE : undefined,
+      trinoCatalog: trino?.catalogs.find((x) => x.properties['connector.name'] === 'iceberg')?.name,
+    }));
     this.components = new Map(list.map((p) => [p.component, p]));
   }
 }
