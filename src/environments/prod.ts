@@ -15,6 +15,8 @@ export const prod: EnvironmentInput = {
       resources: { worker: 'large' },
     },
     minio: { storage: '50Gi' },
+    portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 70 }, cloudflareAccess: true },
+    apiGateway: { replicas: 2 },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

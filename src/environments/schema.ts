@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { dolphinSchedulerConfig } from '../components/dolphinscheduler/config';
 import { minioConfig } from '../components/minio/config';
+import { portalServicesConfig } from '../components/portal-services/config';
+import { apiGatewayConfig } from '../components/api-gateway/config';
 import { zookeeperConfig } from '../components/zookeeper/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from './primitives';
@@ -31,6 +33,8 @@ export const environmentSchema = z.strictObject({
     zookeeper: zookeeperConfig.prefault({}),
     dolphinscheduler: dolphinSchedulerConfig.prefault({}),
     minio: minioConfig.prefault({}),
+    portalServices: portalServicesConfig.prefault({}),
+    apiGateway: apiGatewayConfig.prefault({}),
     datahub: disabledOnly.prefault({}),
     doris: disabledOnly.prefault({}),
   }).prefault({}),

@@ -12,6 +12,8 @@ export const staging: EnvironmentInput = {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 2, master: 1, worker: 2, alert: 1 } },
     minio: { storage: '20Gi' },
+    portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 3 }, cloudflareAccess: true },
+    apiGateway: { replicas: 1 },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

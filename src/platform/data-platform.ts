@@ -4,6 +4,8 @@ import { PlatformGraph } from '../core/graph';
 import type { EnvironmentConfig } from '../environments/schema';
 import { DolphinSchedulerStack } from '../components/dolphinscheduler/dolphinscheduler';
 import { MinIO } from '../components/minio/minio';
+import { GraphqlGateway } from '../components/api-gateway/graphql-gateway';
+import { PortalServices } from '../components/portal-services/portal-services';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
 
 /** Props of `DataPlatform`. */
@@ -33,6 +35,8 @@ export class DataPlatform extends Construct {
     add(c.zookeeper.enabled, () => new ZooKeeper(this, 'zookeeper', { environment: env }));
     add(c.minio.enabled, () => new MinIO(this, 'minio', { environment: env }));
     add(c.dolphinscheduler.enabled, () => new DolphinSchedulerStack(this, 'dolphinscheduler', { environment: env }));
+    add(c.portalServices.enabled, () => new PortalServices(this, 'portal-services', { environment: env }));
+    add(c.apiGateway.enabled, () => new GraphqlGateway(this, 'api-gateway', { environment: env }));
     this.components = new Map(list.map((p) => [p.component, p]));
   }
 }
