@@ -4,18 +4,9 @@ import { checkReferences } from '../src/checks/references';
 import { PlatformConfigError, PlatformValidationError } from '../src/core/errors';
 import { loadEnvironment } from '../src/environments/values';
 import { renderApp } from '../src/output/render';
-import { synthesize } from '../src/output/synth';
 import { DataPlatform } from '../src/platform/data-platform';
-import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
+import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf, restrictedContext, synthError } from './util';
 
-function synthError(env: string, data: Record<string, unknown>): Error {
-  try {
-    synthesize({ environments: [env], values: [{ source: 'test', data }] });
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('the synth did not fail');
-}
 
 describe('GraphqlGateway', () => {
   test.each(ENVS)("regression: the gateway points at the portal's FQDN (%s)", (env) => {
@@ -67,12 +58,7 @@ describe('GraphqlGateway', () => {
     const d = find(objs, 'Deployment', 'graphql-gateway');
     const pod = podOf(d);
     const c = pod.containers[0];
-    expect(c.securityContext).toEqual({
-      runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true,
-      readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
-      capabilities: { drop: ['ALL', 'CAP_NET_RAW'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(c.securityContext).toEqual(restrictedContext(1000));
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthcheck', port: 'http', scheme: 'HTTP' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 'http', scheme: 'HTTP' });

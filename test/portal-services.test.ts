@@ -3,10 +3,9 @@ import { MinIO } from '../src/components/minio/minio';
 import { PortalServices } from '../src/components/portal-services/portal-services';
 import { PlatformConfigError } from '../src/core/errors';
 import { loadEnvironment } from '../src/environments/values';
-import { synthesize } from '../src/output/synth';
 import { DataPlatform } from '../src/platform/data-platform';
 import type { RenderedObject } from '../src/output/render';
-import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
+import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf, restrictedContext, synthError } from './util';
 
 const DOMAINS: Record<string, string> = { dev: 'dev.254carbon.local', staging: 'staging.254carbon.com', prod: '254carbon.com' };
 
@@ -25,25 +24,12 @@ function target(url: string): [string, string, number] {
   return [m[2], m[1], Number(m[3])];
 }
 
-function synthError(env: string, data: Overlay): Error {
-  try {
-    synthesize({ environments: [env], values: [{ source: 'test', data }] });
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('the synth did not fail');
-}
 
 describe('PortalServices', () => {
   test.each(ENVS)('regression: uid 1000 and the full restricted security context, writable /tmp only through an emptyDir (%s)', (env) => {
     const pod = podOf(find(objectsOf(env), 'Deployment', 'portal-services'));
     const c = pod.containers[0];
-    expect(c.securityContext).toEqual({
-      runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true,
-      readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
-      capabilities: { drop: ['ALL', 'CAP_NET_RAW'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(c.securityContext).toEqual(restrictedContext(1000));
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     const tmp = c.volumeMounts.find((m: any) => m.mountPath === '/tmp');
     expect(pod.volumes.find((v: any) => v.name === tmp.name)).toEqual({ name: tmp.name, emptyDir: {} });
