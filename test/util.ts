@@ -32,3 +32,23 @@ export function envOf(container: Record<string, any>, name: string): any {
 
 export const ENVS = ['dev', 'staging', 'prod'] as const;
 export const NAMESPACES: Record<string, string> = { dev: 'data-platform-dev', staging: 'data-platform-staging', prod: 'data-platform' };
+
+/** The error a synth of one environment with a values overlay throws; fails the test when the synth succeeds. */
+export function synthError(env: string, data: Record<string, unknown>): Error {
+  try {
+    synthesize({ environments: [env], values: [{ source: 'test', data }] });
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('the synth did not fail');
+}
+
+/** The container securityContext of the restricted profile for a non-root uid (group = uid). */
+export function restrictedContext(uid: number): Record<string, unknown> {
+  return {
+    runAsUser: uid, runAsGroup: uid, runAsNonRoot: true,
+    readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
+    capabilities: { drop: ['ALL', 'CAP_NET_RAW'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}

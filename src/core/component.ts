@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments/schema';
 import type { ResourceSpec } from '../environments/primitives';
 import { PlatformConfigError } from './errors';
-import { Endpoint, PlatformGraph, SecretDescriptor, ServiceDescriptor, WorkloadRecord } from './graph';
+import { DiscoverableEndpoint, Endpoint, PlatformGraph, SecretDescriptor, ServiceDescriptor, WorkloadRecord } from './graph';
 import { standardLabels } from './labels';
 import { serviceFqdn } from './names';
 import { checkResources, ResourceRequirements } from './resources';
@@ -181,7 +181,7 @@ export abstract class PlatformComponent extends Chart {
     return { selector, labels: { ...standard, ...selector } };
   }
 
-  /** Renders a pod spec and records the workload in the graph. */
+  /** Renders a pod spec and records the workload in the graph (pull Secrets: the environment's plus the pod's). */
   protected podSpec(kind: WorkloadRecord['kind'], id: WorkloadIdentity, podLabels: Record<string, string>, pod: PodSpecProps): k8s.PodSpec {
     const spec = renderPodSpec(pod, {
       imagePullPolicy: this.environment.imagePullPolicy,
@@ -198,9 +198,16 @@ export abstract class PlatformComponent extends Chart {
     return spec;
   }
 
-  /** A Deployment. `replicas` undefined leaves the count to an autoscaler. */
-  public addDeployment(id: WorkloadIdentity, opts: { replicas: number | undefined; pod: PodSpecProps; strategy?: k8s.DeploymentStrategy }): k8s.KubeDeployment {
-    const { selector, labels } = this.podLabels(id);
+  /**
+   * A Deployment. `replicas` undefined leaves the count to an autoscaler. `podLabels`/`podAnnotations` add
+   * metadata to the pod template (never to the selector).
+   */
+  public addDeployment(id: WorkloadIdentity, opts: {
+    replicas: number | undefined; pod: PodSpecProps; strategy?: k8s.DeploymentStrategy;
+    podLabels?: Readonly<Record<string, string>>; podAnnotations?: Readonly<Record<string, string>>;
+  }): k8s.KubeDeployment {
+    const { selector, labels: own } = this.podLabels(id);
+    const labels = { ...(opts.podLabels ?? {}), ...own };
     return new k8s.KubeDeployment(this, `Deployment.${id.name}`, {
       metadata: this.metadataFor(id),
       spec: {
@@ -208,8 +215,77 @@ export abstract class PlatformComponent extends Chart {
         revisionHistoryLimit: 5,
         strategy: opts.strategy,
         selector: { matchLabels: selector },
-        template: { metadata: { labels }, spec: this.podSpec('Deployment', id, labels, opts.pod) },
+        template: {
+          metadata: { labels, annotations: opts.podAnnotations ? { ...opts.podAnnotations } : undefined },
+          spec: this.podSpec('Deployment', id, labels, opts.pod),
+        },
       },
+    });
+  }
+
+  /**
+   * A PodDisruptionBudget selecting exactly the pods of a workload (its selector), allowing one voluntary
+   * eviction at a time. Only meaningful for workloads of more than one replica.
+   */
+  public addPodDisruptionBudget(id: WorkloadIdentity, opts: { maxUnavailable?: number } = {}): k8s.KubePodDisruptionBudget {
+    const { selector } = this.podLabels(id);
+    return new k8s.KubePodDisruptionBudget(this, `PodDisruptionBudget.${id.name}`, {
+      metadata: this.metadataFor({ ...id, annotations: undefined }),
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(opts.maxUnavailable ?? 1), selector: { matchLabels: selector } },
+    });
+  }
+
+  /**
+   * An autoscaling/v2 HorizontalPodAutoscaler of a Deployment on CPU utilisation (of the requests). Create the
+   * Deployment with `replicas: undefined`, so that Argo CD's self-heal and the HPA never fight over the count.
+   */
+  public addHorizontalPodAutoscaler(id: WorkloadIdentity, opts: {
+    name: string; minReplicas: number; maxReplicas: number; targetCpuUtilization: number;
+  }): k8s.KubeHorizontalPodAutoscalerV2 {
+    if (opts.minReplicas < 1 || opts.maxReplicas < opts.minReplicas) {
+      throw new PlatformConfigError(this.where(`HorizontalPodAutoscaler ${opts.name}`), `bounds ${opts.minReplicas}-${opts.maxReplicas} are not a range`,
+        'use 1 <= minReplicas <= maxReplicas');
+    }
+    return new k8s.KubeHorizontalPodAutoscalerV2(this, `HorizontalPodAutoscaler.${opts.name}`, {
+      metadata: this.metadataFor({ ...id, name: opts.name, annotations: undefined }),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: id.name },
+        minReplicas: opts.minReplicas,
+        maxReplicas: opts.maxReplicas,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: opts.targetCpuUtilization } } }],
+      },
+    });
+  }
+
+  /**
+   * Registers a user-facing endpoint of this component (a UI or API people open) in the graph, for the portal's
+   * service registry. The Service must be this component's; health is checked on a port of `health.service`
+   * (default: the same Service) at `health.path`.
+   */
+  public addDiscoverable<P extends string, H extends string = P>(entry: {
+    id: string; name: string; category: DiscoverableEndpoint['category']; description: string; icon: string;
+    service: ServiceDescriptor<P>; port: P;
+    health: { path: string; service?: ServiceDescriptor<H>; port?: H };
+    publicHost?: DiscoverableEndpoint['publicHost']; publicPath?: string;
+  }): void {
+    const healthService: ServiceDescriptor = entry.health.service ?? entry.service;
+    const healthPort: string = entry.health.port ?? entry.port;
+    for (const [svc, port] of [[entry.service, entry.port], [healthService, healthPort]] as const) {
+      if (svc.component !== this.component) {
+        throw new PlatformConfigError(this.where(`discoverable '${entry.id}'`), `Service ${svc.name} belongs to component '${svc.component}'`,
+          'register only endpoints of Services this component provides');
+      }
+      if ((svc.ports as Record<string, number>)[port] === undefined) {
+        throw new PlatformConfigError(this.where(`discoverable '${entry.id}'`), `Service ${svc.name} has no port '${port}'`, `use one of ${Object.keys(svc.ports).join(', ')}`);
+      }
+    }
+    if (!entry.health.path.startsWith('/') || (entry.publicPath !== undefined && !entry.publicPath.startsWith('/'))) {
+      throw new PlatformConfigError(this.where(`discoverable '${entry.id}'`), 'paths must start with /', "write e.g. '/actuator/health'");
+    }
+    this.graph.addDiscoverable({
+      component: this.component, id: entry.id, name: entry.name, category: entry.category, description: entry.description, icon: entry.icon,
+      service: entry.service, port: entry.port, health: { service: healthService, port: healthPort, path: entry.health.path },
+      publicHost: entry.publicHost, publicPath: entry.publicPath,
     });
   }
 

@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import type { PublicHostId } from './hosts';
 import type { Deviation } from './security';
 
 /**
@@ -71,6 +72,40 @@ export interface BucketClaim {
   readonly purpose: string;
 }
 
+/** How the portal groups a discoverable endpoint. */
+export type DiscoverableCategory = 'workflow' | 'storage' | 'compute' | 'monitoring' | 'data' | 'api';
+
+/**
+ * A user-facing endpoint a component offers (a UI or an API people open), registered in the graph by the
+ * component that serves it. The portal's service registry is computed from these at synth time, so it lists
+ * exactly the endpoints of the components synthesized in the environment.
+ */
+export interface DiscoverableEndpoint {
+  /** The providing component (the owner of `service`). */
+  readonly component: string;
+  /** A stable id, unique in the environment, e.g. `dolphinscheduler`. */
+  readonly id: string;
+  /** The display name, e.g. `DolphinScheduler`. */
+  readonly name: string;
+  readonly category: DiscoverableCategory;
+  /** One sentence for the portal. */
+  readonly description: string;
+  /** The portal's icon name, e.g. `workflow`. */
+  readonly icon: string;
+  /** The Service and port name users' traffic reaches in the cluster. */
+  readonly service: ServiceDescriptor;
+  readonly port: string;
+  /** Where health is checked: a port of a Service of the same component and an HTTP path. */
+  readonly health: { readonly service: ServiceDescriptor; readonly port: string; readonly path: string };
+  /**
+   * The public host (see `PUBLIC_HOST_PREFIXES`); the external URL is `https://<prefix>.<domain><publicPath>`.
+   * @default - reachable in the cluster only
+   */
+  readonly publicHost?: PublicHostId;
+  /** @default '' */
+  readonly publicPath?: string;
+}
+
 const GRAPH_ID = 'PlatformGraph';
 
 /**
@@ -88,6 +123,7 @@ export class PlatformGraph extends Construct {
   private readonly _workloads: WorkloadRecord[] = [];
   private readonly _buckets: BucketClaim[] = [];
   private readonly _components = new Set<string>();
+  private readonly _discoverables: DiscoverableEndpoint[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -111,6 +147,20 @@ export class PlatformGraph extends Construct {
 
   public claimBucket(claim: BucketClaim): void {
     this._buckets.push(claim);
+  }
+
+  /** Registers a user-facing endpoint; ids are unique in the environment. */
+  public addDiscoverable(d: DiscoverableEndpoint): void {
+    const same = this._discoverables.find((x) => x.id === d.id);
+    if (same) {
+      throw new Error(`discoverable endpoint '${d.id}' is registered by both '${same.component}' and '${d.component}'. Fix: give each endpoint its own id`);
+    }
+    this._discoverables.push(d);
+  }
+
+  /** The user-facing endpoints registered so far, sorted by id. Read them lazily (at synth) to see every component. */
+  public get discoverables(): readonly DiscoverableEndpoint[] {
+    return [...this._discoverables].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   public get components(): readonly string[] {

@@ -61,6 +61,11 @@ export interface PodSpecProps {
   readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   /** @default 30 */
   readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Pull Secrets of this pod, added to the environment's `imagePullSecrets`.
+   * @default - only the environment's
+   */
+  readonly imagePullSecrets?: readonly string[];
 }
 
 /** What a pod spec needs from its environment. */
@@ -71,9 +76,9 @@ export interface PodContext {
   readonly where: string;
 }
 
-/** An emptyDir volume name for a writable path, e.g. `/opt/dolphinscheduler/logs` → `writable-opt-dolphinscheduler-logs`. */
+/** An emptyDir volume name for a writable path, e.g. `/opt/dolphinscheduler/logs` → `writable-opt-dolphinscheduler-logs`, `/.npm` → `writable-npm`. */
 export function writableVolumeName(path: string): string {
-  const slug = path.replace(/^\/+|\/+$/g, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase() || 'root';
+  const slug = path.replace(/^\/+|\/+$/g, '').replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'root';
   return `writable-${slug}`.slice(0, 63).replace(/-+$/, '');
 }
 
@@ -123,6 +128,7 @@ export function renderPodSpec(props: PodSpecProps, ctx: PodContext): k8s.PodSpec
     ...[...new Set(writable)].map((name) => ({ name, emptyDir: {} })),
     ...(props.volumes ?? []),
   ];
+  const pullSecrets = [...new Set([...ctx.imagePullSecrets, ...(props.imagePullSecrets ?? [])])];
   const allNonRoot = all.every((c) => !hasDeviation(c.security, 'runAsRoot'));
   return {
     serviceAccountName: props.serviceAccountName,
@@ -134,7 +140,7 @@ export function renderPodSpec(props: PodSpecProps, ctx: PodContext): k8s.PodSpec
       fsGroup: props.fsGroup,
       seccompProfile: { type: 'RuntimeDefault' },
     },
-    imagePullSecrets: ctx.imagePullSecrets.length > 0 ? ctx.imagePullSecrets.map((name) => ({ name })) : undefined,
+    imagePullSecrets: pullSecrets.length > 0 ? pullSecrets.map((name) => ({ name })) : undefined,
     initContainers: props.initContainers && props.initContainers.length > 0 ? props.initContainers.map((c) => renderContainer(c, ctx)) : undefined,
     containers: props.containers.map((c) => renderContainer(c, ctx)),
     volumes: volumes.length > 0 ? volumes : undefined,

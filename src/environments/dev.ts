@@ -16,6 +16,8 @@ export const dev: EnvironmentInput = {
     iceberg: { compaction: { resources: 'small' } },
     redis: { auth: { enabled: false } },
     superset: { replicas: { web: 1, worker: 1, beat: 1 } },
+    portalServices: { replicas: 1 },
+    apiGateway: { replicas: 1 },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

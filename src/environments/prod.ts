@@ -26,6 +26,8 @@ export const prod: EnvironmentInput = {
     },
     redis: { auth: { enabled: true } },
     superset: { replicas: { web: 2, worker: 2, beat: 1 } },
+    portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 70 }, cloudflareAccess: true },
+    apiGateway: { replicas: 2 },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

@@ -5,6 +5,8 @@ import { minioConfig } from '../components/minio/config';
 import { trinoConfig } from '../components/trino/config';
 import { redisConfig } from '../components/redis/config';
 import { supersetConfig } from '../components/superset/config';
+import { portalServicesConfig } from '../components/portal-services/config';
+import { apiGatewayConfig } from '../components/api-gateway/config';
 import { zookeeperConfig } from '../components/zookeeper/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from './primitives';
@@ -42,6 +44,8 @@ export const environmentSchema = z.strictObject({
     iceberg: icebergConfig.prefault({}),
     redis: redisConfig.prefault({}),
     superset: supersetConfig.prefault({}),
+    portalServices: portalServicesConfig.prefault({}),
+    apiGateway: apiGatewayConfig.prefault({}),
     datahub: disabledOnly.prefault({}),
     doris: disabledOnly.prefault({}),
   }).prefault({}),

@@ -15,6 +15,8 @@ export const staging: EnvironmentInput = {
     trino: { replicas: { coordinator: 1, worker: 2 }, catalogs: { postgresql: { 'postgres-workflow': 'workflow' } } },
     redis: { auth: { enabled: true } },
     superset: { replicas: { web: 1, worker: 1, beat: 1 } },
+    portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 3 }, cloudflareAccess: true },
+    apiGateway: { replicas: 1 },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

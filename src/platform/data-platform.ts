@@ -11,6 +11,8 @@ import { Trino, TRINO_COORDINATOR_SERVICE } from '../components/trino/trino';
 import { BitnamiRedis } from '../components/redis/redis';
 import { SupersetSecrets } from '../components/superset/secrets';
 import { Superset } from '../components/superset/superset';
+import { GraphqlGateway } from '../components/api-gateway/graphql-gateway';
+import { PortalServices } from '../components/portal-services/portal-services';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
 
 /** Props of `DataPlatform`. */
@@ -53,6 +55,8 @@ export class DataPlatform extends Construct {
       trino: trino ? TRINO_COORDINATOR_SERVICE : undefined,
       trinoCatalog: trino?.catalogs.find((x) => x.properties['connector.name'] === 'iceberg')?.name,
     }));
+    add(c.portalServices.enabled, () => new PortalServices(this, 'portal-services', { environment: env }));
+    add(c.apiGateway.enabled, () => new GraphqlGateway(this, 'api-gateway', { environment: env }));
     this.components = new Map(list.map((p) => [p.component, p]));
   }
 }

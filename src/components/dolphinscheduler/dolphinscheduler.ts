@@ -198,6 +198,16 @@ export class DolphinSchedulerStack extends PlatformComponent {
         },
       });
     }
+
+    // The UI (served by the api server) in the portal, while an api server runs.
+    if (cfg.replicas.api > 0) {
+      this.addDiscoverable({
+        id: 'dolphinscheduler', name: 'DolphinScheduler', category: 'workflow', icon: 'workflow',
+        description: 'Workflow orchestration and task scheduling',
+        service: DOLPHINSCHEDULER_SERVICES.api, port: 'api', health: { path: SERVERS.api.health.path },
+        publicHost: 'dolphinscheduler',
+      });
+    }
   }
 
   /** An init container that blocks until a TCP endpoint accepts connections (bounded by the pod's own limits). */

@@ -111,6 +111,15 @@ export class MinIO extends PlatformComponent {
       },
     });
 
+    // The console in the portal; its health is the server's liveness endpoint (the console port serves none).
+    this.addDiscoverable({
+      id: 'minio', name: 'MinIO', category: 'storage', icon: 'hard-drive',
+      description: 'S3-compatible object storage for the data lake',
+      service: MINIO_CONSOLE_SERVICE, port: 'minio-console',
+      health: { service: MINIO_SERVICE, port: 'minio-api', path: '/minio/health/live' },
+      publicHost: 'minio',
+    });
+
     const api = this.endpoint(MINIO_SERVICE, 'minio-api');
     const extra = props.extraBuckets ?? [];
     for (const b of extra) this.checkBucket(b, 'extraBuckets');

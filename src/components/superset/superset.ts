@@ -241,6 +241,13 @@ export class Superset extends PlatformComponent {
     const port = SUPERSET_SERVICE.ports.superset;
     const web = identity('web', 'superset-web', AFTER_INIT);
     this.addService(SUPERSET_SERVICE, { selector: web.selector!, role: 'web', version });
+    if (cfg.replicas.web > 0) {
+      this.addDiscoverable({
+        id: 'superset', name: 'Superset', category: 'data', icon: 'chart',
+        description: 'Dashboards and SQL exploration',
+        service: SUPERSET_SERVICE, port: 'superset', health: { path: '/health' }, publicHost: 'superset',
+      });
+    }
     this.addDeployment(web, {
       replicas: cfg.replicas.web,
       pod: pod(container('superset', 'web', {

@@ -133,6 +133,13 @@ export class Trino extends PlatformComponent {
     this.addConfigMap(TRINO_CATALOGS_CONFIGMAP,
       Object.fromEntries(this.catalogs.map((c) => [`${c.name}.properties`, propertiesFile(c.properties)])), 'catalogs', this.version);
 
+    // The web UI and the client API in the portal's registry.
+    this.addDiscoverable({
+      id: 'trino', name: 'Trino', category: 'compute', icon: 'database',
+      description: 'Distributed SQL over the Iceberg lake and PostgreSQL',
+      service: TRINO_COORDINATOR_SERVICE, port: 'trino-api', health: { path: '/v1/info' }, publicHost: 'trino', publicPath: '/ui/',
+    });
+
     // What every worker can give one query (the coordinator's own share when it is the only node doing work).
     const workers = cfg.replicas.worker;
     const perNode = this.sizing(workers > 0 ? 'worker' : 'coordinator').memory.queryMaxMemoryPerNodeMiB;
