@@ -32,6 +32,17 @@ describe('Velero backups', () => {
     expect(s.spec.template.storageLocation).toBe(`minio${SUFFIX[env]}`);
   });
 
+  test.each(ENVS)('Velero\'s metrics are scraped from the pods `velero install` labels (%s)', (env) => {
+    const objs = objectsOf(env);
+    const svc = find(objs, 'Service', `velero-metrics${SUFFIX[env]}`);
+    expect(svc.metadata.namespace).toBe('velero');
+    expect(svc.spec.selector).toEqual({ deploy: 'velero' });
+    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 8085, targetPort: 8085, protocol: 'TCP' }]);
+    const sm = find(objs, 'ServiceMonitor', `velero${SUFFIX[env]}`);
+    expect(sm.metadata.namespace).toBe('velero');
+    expect(sm.spec.endpoints[0].relabelings[0].regex).toBe(svc.metadata.name);
+  });
+
   test('an off-cluster target is selectable per environment', () => {
     const { objects } = synthesize({
       environments: ['prod'],

@@ -36,8 +36,11 @@ export const backupConfig = z.strictObject({
   /** The Secret in Velero's namespace (declared under `external.secrets`) holding the AWS-format credentials file. */
   credentialsSecret: secretKey.default({ name: 'minio-credentials', key: 'cloud' }),
   target: backupTarget.default({ kind: 'in-cluster-minio' }),
-  /** The labels of the Velero server pods (for the metrics Service). */
-  veleroPodSelector: z.record(z.string().min(1), z.string()).default({ name: 'velero' }),
+  /**
+   * The labels of the Velero server pods (for the metrics Service). `velero install` labels them
+   * `deploy: velero` (the reference's `name: velero` selected no pod).
+   */
+  veleroPodSelector: z.record(z.string().min(1), z.string()).default({ deploy: 'velero' }),
 });
 export type BackupConfig = z.infer<typeof backupConfig>;
 export type BackupTarget = z.infer<typeof backupTarget>;
