@@ -69,7 +69,8 @@ export function checkReferences(objects: readonly RenderedObject[], env: Environ
     }
   }
   for (const [name, s] of Object.entries(env.external.secrets)) {
-    if (!secrets.has(`${env.namespace}/${name}`)) secrets.set(`${env.namespace}/${name}`, new Set(s.keys));
+    const ns = s.namespace ?? env.namespace;
+    if (!secrets.has(`${ns}/${name}`)) secrets.set(`${ns}/${name}`, new Set(s.keys));
   }
   const externalServices = new Map<string, number>();
   for (const s of Object.values(env.external.services)) {

@@ -1,4 +1,4 @@
-import { ApiObjectMetadata, Chart } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments/schema';
@@ -80,7 +80,28 @@ export abstract class PlatformComponent extends Chart {
 
   /** The standard labels of one object of this component. */
   public labelsFor(role: string, version: string): Record<string, string> {
-    return standardLabels({ name: this.appName, instance: `${this.appName}-${this.environment.name}`, component: role, version });
+    return standardLabels({ name: this.appName, instance: componentInstance(this.appName, this.environment.name), component: role, version });
+  }
+
+  /**
+   * The name of an object in a namespace that every environment of a cluster shares (e.g. `monitoring`,
+   * `velero`) or of a cluster-scoped object: `base` plus the environment's `sharedObjectSuffix`, so that the
+   * objects of dev, staging and prod never collide there.
+   */
+  public sharedName(base: string): string {
+    return `${base}${this.environment.sharedObjectSuffix}`;
+  }
+
+  /** A PersistentVolumeClaim (ReadWriteOnce, the environment's storage class). */
+  public addPersistentVolumeClaim(id: WorkloadIdentity, size: string): k8s.KubePersistentVolumeClaim {
+    return new k8s.KubePersistentVolumeClaim(this, `PersistentVolumeClaim.${id.name}`, {
+      metadata: this.metadataFor(id),
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: this.environment.storageClass,
+        resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+      },
+    });
   }
 
   /** Resolves a preset name or explicit requests/limits; checks limits ≥ requests. */
@@ -123,9 +144,16 @@ export abstract class PlatformComponent extends Chart {
     return { secretKeyRef: { name: secret.name, key } };
   }
 
-  /** A secretKeyRef to a Secret the environment declares under `external.secrets`. */
-  public externalSecretKeyRef(name: string, key: string): k8s.EnvVarSource {
+  /**
+   * A secretKeyRef to a Secret the environment declares under `external.secrets`. `namespace` is where the
+   * consumer runs (default: the environment's namespace); it must be the namespace the Secret is declared in.
+   */
+  public externalSecretKeyRef(name: string, key: string, namespace?: string): k8s.EnvVarSource {
     const ext = this.environment.external.secrets[name];
+    if (ext && (ext.namespace ?? this.ns) !== (namespace ?? this.ns)) {
+      throw new PlatformConfigError(this.where(), `external Secret '${name}' is declared in namespace '${ext.namespace ?? this.ns}' but used in '${namespace ?? this.ns}'`,
+        `declare a Secret in namespace '${namespace ?? this.ns}' (external.secrets.<name>.namespace) and reference that one`);
+    }
     if (!ext) {
       throw new PlatformConfigError(this.where(), `Secret '${name}' is neither produced by the platform nor declared external`,
         `declare it under external.secrets.${name}.keys, or reference a Secret a component produces`);
@@ -371,6 +399,22 @@ export abstract class PlatformComponent extends Chart {
       },
     });
   }
+}
+
+/** `app.kubernetes.io/instance` of a component's objects in one environment, e.g. `minio-prod`. */
+export function componentInstance(component: string, environmentName: string): string {
+  return `${component}-${environmentName}`;
+}
+
+/** The labels every object of a component carries in one environment (name and instance), e.g. for a ServiceMonitor selector. */
+export function componentSelector(component: string, environmentName: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': component, 'app.kubernetes.io/instance': componentInstance(component, environmentName) };
+}
+
+/** Removes the namespace the Chart gives every object from a cluster-scoped object (ClusterRole, ClusterRoleBinding, ...). */
+export function clusterScoped<T extends ApiObject>(obj: T): T {
+  obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  return obj;
 }
 
 /** Builds an Endpoint. */

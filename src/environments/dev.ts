@@ -7,7 +7,8 @@ export const dev: EnvironmentInput = {
   name: 'dev',
   namespace: 'data-platform-dev',
   domain: 'dev.254carbon.local',
-  external: baseExternal(),
+  sharedObjectSuffix: '-dev',
+  external: baseExternal('-dev'),
   components: {
     zookeeper: { replicas: 1, storage: { data: '1Gi', datalog: '1Gi' } },
     dolphinscheduler: { replicas: { api: 1, master: 1, worker: 1, alert: 1 }, resources: { api: 'small', master: 'small', worker: 'small' } },
@@ -20,5 +21,8 @@ export const dev: EnvironmentInput = {
     apiGateway: { replicas: 1 },
     datahub: { enabled: false },
     doris: { enabled: false },
+    grafana: { adminPasswordSecret: { name: 'grafana-secret-dev', key: 'admin-password' }, storage: '2Gi' },
+    logging: { loki: { storage: '5Gi', retention: '72h' } },
+    backup: { ttl: '72h0m0s', credentialsSecret: { name: 'minio-credentials-dev', key: 'cloud' } },
   },
 };

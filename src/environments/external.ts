@@ -25,6 +25,8 @@ export const externalService = z.strictObject({
 /** A Secret that exists in the cluster but is not produced by this project, with the keys it holds. */
 export const externalSecret = z.strictObject({
   keys: z.array(z.string().min(1)).min(1),
+  /** The Secret's namespace. @default - the environment's namespace */
+  namespace: dnsLabel.optional(),
 });
 
 /** A PostgreSQL database the environment provides. */

@@ -7,6 +7,7 @@ export const prod: EnvironmentInput = {
   name: 'prod',
   namespace: 'data-platform',
   domain: '254carbon.com',
+  sharedObjectSuffix: '',
   external: baseExternal(),
   components: {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
@@ -30,5 +31,8 @@ export const prod: EnvironmentInput = {
     apiGateway: { replicas: 2 },
     datahub: { enabled: false },
     doris: { enabled: false },
+    grafana: { storage: '10Gi' },
+    logging: { loki: { storage: '20Gi', retention: '336h' }, fluentBit: { extraNamespaces: ['monitoring', 'velero', 'victoria-metrics'] } },
+    backup: { ttl: '720h0m0s' },
   },
 };

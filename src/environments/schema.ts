@@ -8,6 +8,12 @@ import { supersetConfig } from '../components/superset/config';
 import { portalServicesConfig } from '../components/portal-services/config';
 import { apiGatewayConfig } from '../components/api-gateway/config';
 import { zookeeperConfig } from '../components/zookeeper/config';
+import { backupConfig } from '../components/backup/config';
+import { dorisConfig } from '../components/doris/config';
+import { grafanaConfig } from '../components/grafana/config';
+import { loggingConfig } from '../components/logging/config';
+import { monitoringConfig } from '../components/monitoring/config';
+import { sparkHistoryConfig } from '../components/spark-history/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from './primitives';
 import { secretStoreSchema } from './secret-store';
@@ -28,6 +34,12 @@ export const environmentSchema = z.strictObject({
   /** The storage class of every persistent volume. */
   storageClass: dnsName,
   imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  /**
+   * Appended to the names of objects in namespaces that the environments of one cluster share (`monitoring`,
+   * `velero`, the logging namespace) and of cluster-scoped objects, so that dev, staging and prod never
+   * collide there. Empty for the environment that keeps the reference names (prod).
+   */
+  sharedObjectSuffix: z.string().regex(/^(-[a-z0-9]+)?$/, { message: "not a name suffix; use '' or e.g. '-dev'" }).default(''),
   /** Names of Secrets of type dockerconfigjson used to pull images. */
   imagePullSecrets: z.array(dnsLabel).default([]),
   /** Resource presets that components refer to by name. */
@@ -47,7 +59,12 @@ export const environmentSchema = z.strictObject({
     portalServices: portalServicesConfig.prefault({}),
     apiGateway: apiGatewayConfig.prefault({}),
     datahub: disabledOnly.prefault({}),
-    doris: disabledOnly.prefault({}),
+    doris: dorisConfig.prefault({}),
+    grafana: grafanaConfig.prefault({}),
+    monitoring: monitoringConfig.prefault({}),
+    logging: loggingConfig.prefault({}),
+    backup: backupConfig.prefault({}),
+    sparkHistory: sparkHistoryConfig.prefault({}),
   }).prefault({}),
 });
 

@@ -7,7 +7,8 @@ export const staging: EnvironmentInput = {
   name: 'staging',
   namespace: 'data-platform-staging',
   domain: 'staging.254carbon.com',
-  external: baseExternal(),
+  sharedObjectSuffix: '-staging',
+  external: baseExternal('-staging'),
   components: {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 2, master: 1, worker: 2, alert: 1 } },
@@ -19,5 +20,8 @@ export const staging: EnvironmentInput = {
     apiGateway: { replicas: 1 },
     datahub: { enabled: false },
     doris: { enabled: false },
+    grafana: { adminPasswordSecret: { name: 'grafana-secret-staging', key: 'admin-password' }, storage: '5Gi' },
+    logging: { loki: { storage: '10Gi', retention: '168h' } },
+    backup: { ttl: '168h0m0s', credentialsSecret: { name: 'minio-credentials-staging', key: 'cloud' } },
   },
 };

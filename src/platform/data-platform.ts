@@ -14,6 +14,12 @@ import { Superset } from '../components/superset/superset';
 import { GraphqlGateway } from '../components/api-gateway/graphql-gateway';
 import { PortalServices } from '../components/portal-services/portal-services';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
+import { Backups, backupScheduleName } from '../components/backup/backup';
+import { Doris } from '../components/doris/doris';
+import { Grafana } from '../components/grafana/grafana';
+import { Logging, lokiServiceFor } from '../components/logging/logging';
+import { PlatformMonitoring } from '../components/monitoring/monitoring';
+import { SparkHistoryServer } from '../components/spark-history/spark-history';
 
 /** Props of `DataPlatform`. */
 export interface DataPlatformProps {
@@ -57,6 +63,19 @@ export class DataPlatform extends Construct {
     }));
     add(c.portalServices.enabled, () => new PortalServices(this, 'portal-services', { environment: env }));
     add(c.apiGateway.enabled, () => new GraphqlGateway(this, 'api-gateway', { environment: env }));
+    add(c.sparkHistory.enabled, () => new SparkHistoryServer(this, 'spark-history', { environment: env }));
+    add(c.doris.enabled, () => new Doris(this, 'doris', { environment: env }));
+    add(c.logging.enabled, () => new Logging(this, 'logging', { environment: env }));
+    add(c.backup.enabled, () => new Backups(this, 'backup', { environment: env }));
+    add(c.grafana.enabled, () => new Grafana(this, 'grafana', {
+      environment: env,
+      loki: c.logging.enabled ? lokiServiceFor(env) : undefined,
+      backupSchedule: c.backup.enabled ? backupScheduleName(env) : undefined,
+    }));
+    add(c.monitoring.enabled, () => new PlatformMonitoring(this, 'monitoring', {
+      environment: env,
+      trino: trino ? { coordinator: TRINO_COORDINATOR_SERVICE, metricsPort: 'trino-api', workerReplicas: c.trino.replicas.worker } : undefined,
+    }));
     this.components = new Map(list.map((p) => [p.component, p]));
   }
 }

@@ -100,7 +100,8 @@ export class MinIO extends PlatformComponent {
           command: ['minio', 'server', '/data', '--address', `:${MINIO_SERVICE.ports['minio-api']}`,
             '--console-address', `:${MINIO_SERVICE.ports['minio-console']}`, '--certs-dir', '/tmp/certs'],
           ports: { ...MINIO_SERVICE.ports },
-          env: { ...credEnv, MINIO_REGION: this.region, MINIO_BROWSER_REDIRECT: 'off' },
+          // Metrics readable without a token, so the platform's ServiceMonitor can scrape /minio/v2/metrics/cluster.
+          env: { ...credEnv, MINIO_REGION: this.region, MINIO_BROWSER_REDIRECT: 'off', MINIO_PROMETHEUS_AUTH_TYPE: 'public' },
           resources: this.resourcesFor(cfg.resources, 'resources'),
           security: { uid: UID, gid: UID },
           writablePaths: ['/tmp'],

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { dnsLabel } from '../../environments/primitives';
+
+/** A Velero duration such as `720h0m0s` or `168h`. */
+const veleroDuration = z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/).refine((s) => s.length > 0 && !/^(0h)?(0m)?(0s)?$/.test(s), {
+  message: "not a positive Velero duration; write e.g. '168h0m0s' or '720h'",
+});
+
+const secretKey = z.strictObject({ name: dnsLabel, key: z.string().min(1) });
+
+/** Where the backups go. */
+export const backupTarget = z.discriminatedUnion('kind', [
+  /** The environment's own MinIO (bucket `velero-backups`): quick restores, but no copy outside the cluster. */
+  z.strictObject({ kind: z.literal('in-cluster-minio') }),
+  /** An off-cluster S3 endpoint declared under `external.services` (a disaster-recovery copy). */
+  z.strictObject({
+    kind: z.literal('external-s3'),
+    /** The id of the endpoint in `external.services` (declared with `host`). */
+    service: z.string().min(1),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'not an S3 bucket name; use 3-63 lower-case letters, digits, dots and hyphens' }),
+    region: z.string().min(1),
+    /** Path-style addressing (needed by MinIO and most S3-compatible stores). */
+    pathStyle: z.boolean().default(true),
+  }),
+]);
+
+/** Environment values of the Velero backups. */
+export const backupConfig = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Velero's namespace (where its server reads BackupStorageLocations and Schedules). */
+  namespace: dnsLabel.default('velero'),
+  /** When the daily backup runs (cron, UTC). */
+  schedule: z.string().min(9).default('0 2 * * *'),
+  /** How long each backup is kept. */
+  ttl: veleroDuration.default('720h0m0s'),
+  /** The Secret in Velero's namespace (declared under `external.secrets`) holding the AWS-format credentials file. */
+  credentialsSecret: secretKey.default({ name: 'minio-credentials', key: 'cloud' }),
+  target: backupTarget.default({ kind: 'in-cluster-minio' }),
+  /**
+   * The labels of the Velero server pods (for the metrics Service). `velero install` labels them
+   * `deploy: velero` (the reference's `name: velero` selected no pod).
+   */
+  veleroPodSelector: z.record(z.string().min(1), z.string()).default({ deploy: 'velero' }),
+});
+export type BackupConfig = z.infer<typeof backupConfig>;
+export type BackupTarget = z.infer<typeof backupTarget>;

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { explicitResources, storageSize } from '../../environments/primitives';
+
+/** Doris needs about 8 cores and 8 GiB per FE and BE (doris-operator README). */
+const DORIS_NODE = { requests: { cpu: '8', memory: '8Gi' }, limits: { cpu: '8', memory: '8Gi' } };
+
+const dorisRole = (storage: string) => z.strictObject({
+  replicas: z.number().int().min(1).default(3),
+  resources: explicitResources.default(DORIS_NODE),
+  storage: storageSize.default(storage),
+}).prefault({});
+
+/** Environment values of Doris (a DorisCluster for the Doris Operator; off unless switched on). */
+export const dorisConfig = z.strictObject({
+  /** Off everywhere by default: the old hand-written FE image lacked its start script. */
+  enabled: z.boolean().default(false),
+  /**
+   * Set to true once the Doris Operator and its `dorisclusters.doris.selectdb.com` CRD are installed in the
+   * cluster; enabling Doris without it fails the synth (nothing would reconcile the DorisCluster).
+   */
+  operatorInstalled: z.boolean().default(false),
+  /** The Doris version of the FE and BE images (`apache/doris:fe-<v>`, `be-<v>`). */
+  version: z.string().regex(/^\d+\.\d+\.\d+$/).default('2.1.8'),
+  fe: dorisRole('10Gi'),
+  be: dorisRole('50Gi'),
+});
+export type DorisConfig = z.infer<typeof dorisConfig>;

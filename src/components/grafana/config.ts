@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { dnsLabel, resourceSpec, storageSize } from '../../environments/primitives';
+
+/** Environment values of Grafana. */
+export const grafanaConfig = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** The namespace Grafana runs in (shared by the environments of a cluster; names carry `sharedObjectSuffix`). */
+  namespace: dnsLabel.default('monitoring'),
+  /** The volume holding Grafana's database (users, preferences, annotations). */
+  storage: storageSize.default('10Gi'),
+  resources: resourceSpec.default({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '2Gi' } }),
+  /** The Secret (declared under `external.secrets`, in Grafana's namespace) and key holding the admin password. */
+  adminPasswordSecret: z.strictObject({ name: dnsLabel, key: z.string().min(1) }).default({ name: 'grafana-secret', key: 'admin-password' }),
+  /** The first label of Grafana's host; the rest is the environment's domain. */
+  hostPrefix: dnsLabel.default('grafana'),
+  /** The IngressClass that serves Grafana's host. */
+  ingressClassName: dnsLabel.default('nginx'),
+});
+export type GrafanaConfig = z.infer<typeof grafanaConfig>;

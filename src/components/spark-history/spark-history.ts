@@ -1,0 +1,191 @@
+import { Construct } from 'constructs';
+import { PlatformComponent, PlatformComponentProps } from '../../core/component';
+import { ServiceDescriptor } from '../../core/graph';
+import { Image } from '../../core/image';
+import { toMebibytes } from '../../core/resources';
+import { httpProbe } from '../../core/workload';
+import { MINIO_SERVICE } from '../minio/minio';
+
+/** The history UI Service, as in the reference pack. */
+export const SPARK_HISTORY_SERVICE: ServiceDescriptor<'history-ui'> = { component: 'spark-history', name: 'spark-history-server', ports: { 'history-ui': 18080 } };
+
+/** The ConfigMap mounted as Spark's conf directory. */
+export const SPARK_HISTORY_CONF = 'spark-history-conf';
+
+/** The uid and gid of the `spark` user of the apache/spark images. */
+export const SPARK_UID = 185;
+
+/** Props of `SparkHistoryServer`. */
+export interface SparkHistoryServerProps extends PlatformComponentProps {
+  /**
+   * The Spark image (its Hadoop version must match `hadoopAwsVersion`).
+   * @default docker.io/apache/spark:3.5.0
+   */
+  readonly image?: string;
+  /**
+   * hadoop-aws, the S3A filesystem, matching the image's Hadoop (Spark 3.5.0 ships Hadoop 3.3.4).
+   * @default '3.3.4'
+   */
+  readonly hadoopAwsVersion?: string;
+  /**
+   * The AWS SDK bundle hadoop-aws was built against.
+   * @default '1.12.262'
+   */
+  readonly awsSdkBundleVersion?: string;
+  /**
+   * The Maven repository the two jars come from (a mirror in air-gapped clusters).
+   * @default 'https://repo1.maven.org/maven2'
+   */
+  readonly mavenRepository?: string;
+  /**
+   * The MinIO client image of the init container that makes sure the event-log bucket exists.
+   * @default quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z
+   */
+  readonly clientImage?: string;
+  /**
+   * The image of the init container that fetches the jars (needs `curl` and `sha1sum`).
+   * @default docker.io/curlimages/curl:8.10.1
+   */
+  readonly fetchImage?: string;
+}
+
+const JARS = '/opt/spark/extra-jars';
+
+/**
+ * The Spark History Server (Deployment and Service `spark-history-server`, ConfigMap `spark-history-conf`),
+ * reading the event logs Spark applications write to MinIO (`s3a://<eventLogBucket>/`, claimed in the graph).
+ *
+ * Why the reference crash-looped, fixed here: it ran as uid 1000 with its `command` replacing the image's
+ * entrypoint, so uid 1000 had no passwd entry and Hadoop's login failed at start ("invalid null input:
+ * name"); it now runs as the image's `spark` user (185) through the entrypoint. Its conf also named
+ * `log4j.properties` (Spark 3.5 reads log4j2) and `spark.history.admin.port` (no such setting), and its
+ * `S3_ENDPOINT` variable is read by nothing: the S3A settings are now in `spark-defaults.conf`, and the
+ * hadoop-aws jars, which the apache/spark image does not ship, are fetched and checksum-verified by an init
+ * container onto the daemon classpath; another init container makes sure the log bucket exists (the server exits
+ * when its log directory is missing). The PVC on a non-existent storage class is gone.
+ */
+export class SparkHistoryServer extends PlatformComponent {
+  /** The event log directory applications must write to (`spark.eventLog.dir`). */
+  public readonly eventLogDir: string;
+
+  constructor(scope: Construct, id: string, props: SparkHistoryServerProps) {
+    super(scope, id, 'spark-history', props);
+    const env = props.environment;
+    const cfg = env.components.sparkHistory;
+    const image = Image.parse(props.image ?? 'docker.io/apache/spark:3.5.0', this.where('image'));
+    const fetch = Image.parse(props.fetchImage ?? 'docker.io/curlimages/curl:8.10.1', this.where('fetchImage'));
+    const mc = Image.parse(props.clientImage ?? 'quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z', this.where('clientImage'));
+    const version = image.tag;
+    const role = 'history';
+    const repo = (props.mavenRepository ?? 'https://repo1.maven.org/maven2').replace(/\/+$/, '');
+    const jars = [
+      { group: 'org/apache/hadoop', artifact: 'hadoop-aws', version: props.hadoopAwsVersion ?? '3.3.4' },
+      { group: 'com/amazonaws', artifact: 'aws-java-sdk-bundle', version: props.awsSdkBundleVersion ?? '1.12.262' },
+    ];
+    this.eventLogDir = `s3a://${cfg.eventLogBucket}/`;
+    this.graph.claimBucket({ component: this.component, bucket: cfg.eventLogBucket, purpose: 'Spark event logs read by the history server' });
+    const s3 = this.endpoint(MINIO_SERVICE, 'minio-api');
+    const minioSecret = env.components.minio.rootCredentialsSecret;
+    const credentials = {
+      AWS_ACCESS_KEY_ID: this.externalSecretKeyRef(minioSecret, 'access-key'),
+      AWS_SECRET_ACCESS_KEY: this.externalSecretKeyRef(minioSecret, 'secret-key'),
+    };
+    const port = SPARK_HISTORY_SERVICE.ports['history-ui'];
+    const resources = this.resourcesFor(cfg.resources, 'resources');
+    // The JVM heap: three quarters of the memory limit, leaving room for metaspace and buffers.
+    const heapMiB = Math.floor(toMebibytes(resources.limits.memory) * 0.75);
+
+    this.addConfigMap(SPARK_HISTORY_CONF, {
+      'spark-defaults.conf': [
+        `spark.history.fs.logDirectory ${this.eventLogDir}`,
+        `spark.history.ui.port ${port}`,
+        'spark.history.fs.update.interval 30s',
+        'spark.history.fs.cleaner.enabled true',
+        `spark.history.fs.cleaner.maxAge ${cfg.cleanerMaxAge}`,
+        `spark.hadoop.fs.s3a.endpoint ${s3.url('http')}`,
+        `spark.hadoop.fs.s3a.endpoint.region ${env.components.minio.region}`,
+        'spark.hadoop.fs.s3a.path.style.access true',
+        'spark.hadoop.fs.s3a.connection.ssl.enabled false',
+        'spark.hadoop.fs.s3a.impl org.apache.hadoop.fs.s3a.S3AFileSystem',
+        'spark.hadoop.fs.s3a.aws.credentials.provider com.amazonaws.auth.EnvironmentVariableCredentialsProvider',
+        'spark.hadoop.fs.s3a.buffer.dir /tmp/s3a',
+        '',
+      ].join('\n'),
+      'log4j2.properties': [
+        'rootLogger.level = info',
+        'rootLogger.appenderRef.stdout.ref = console',
+        'appender.console.type = Console',
+        'appender.console.name = console',
+        'appender.console.target = SYSTEM_ERR',
+        'appender.console.layout.type = PatternLayout',
+        'appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex',
+        '',
+      ].join('\n'),
+    }, role, version);
+
+    const fetchScript = [
+      'set -eu',
+      ...jars.flatMap((j) => {
+        const file = `${j.artifact}-${j.version}.jar`;
+        const url = `${repo}/${j.group}/${j.artifact}/${j.version}/${file}`;
+        return [
+          `curl -fsSL --retry 5 -o ${JARS}/${file} ${url}`,
+          `curl -fsSL --retry 5 -o /tmp/${file}.sha1 ${url}.sha1`,
+          `echo "$(cut -c1-40 /tmp/${file}.sha1)  ${JARS}/${file}" | sha1sum -c -`,
+        ];
+      }),
+    ].join('\n');
+
+    const selector = { app: SPARK_HISTORY_SERVICE.name };
+    this.addService(SPARK_HISTORY_SERVICE, { selector, role, version });
+    this.addDeployment({ name: SPARK_HISTORY_SERVICE.name, role, version, selector }, {
+      replicas: 1,
+      pod: {
+        fsGroup: SPARK_UID,
+        volumes: [{ name: 'spark-conf', configMap: { name: SPARK_HISTORY_CONF } }],
+        initContainers: [{
+          // The history server exits when its log directory does not exist; the bucket is also created by
+          // MinIO's PostSync Job, which may run after this pod starts.
+          name: 'ensure-event-log-bucket',
+          image: mc,
+          command: ['sh', '-c', [
+            'set -eu',
+            `until mc alias set platform ${s3.url('http')} "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null; do echo waiting for MinIO; sleep 5; done`,
+            `mc mb --ignore-existing platform/${cfg.eventLogBucket}`,
+          ].join('\n')],
+          env: { ...credentials, MC_CONFIG_DIR: '/tmp/.mc' },
+          resources: env.resourcePresets.small,
+          security: { uid: SPARK_UID, gid: SPARK_UID },
+          writablePaths: ['/tmp'],
+        }, {
+          name: 'fetch-s3a-jars',
+          image: fetch,
+          command: ['sh', '-c', fetchScript],
+          resources: env.resourcePresets.small,
+          security: { uid: SPARK_UID, gid: SPARK_UID },
+          writablePaths: [JARS, '/tmp'],
+        }],
+        containers: [{
+          name: 'spark-history-server',
+          image,
+          // Through the image's entrypoint (tini, passwd entry), as the image's own user.
+          args: ['/opt/spark/bin/spark-class', 'org.apache.spark.deploy.history.HistoryServer'],
+          ports: { 'history-ui': port },
+          env: {
+            SPARK_DAEMON_CLASSPATH: `${JARS}/*`,
+            SPARK_DAEMON_MEMORY: `${heapMiB}m`,
+            SPARK_USER: 'spark',
+            ...credentials,
+          },
+          resources,
+          security: { uid: SPARK_UID, gid: SPARK_UID },
+          writablePaths: [JARS, '/tmp'],
+          mounts: [{ name: 'spark-conf', mountPath: '/opt/spark/conf', readOnly: true }],
+          startupProbe: httpProbe('/', 'history-ui', { periodSeconds: 5, failureThreshold: 36 }),
+          livenessProbe: httpProbe('/', 'history-ui', { periodSeconds: 30, timeoutSeconds: 5 }),
+          readinessProbe: httpProbe('/', 'history-ui', { periodSeconds: 10, timeoutSeconds: 5 }),
+        }],
+      },
+    });
+  }
+}
