@@ -12,6 +12,7 @@ export const dev: EnvironmentInput = {
     zookeeper: { replicas: 1, storage: { data: '1Gi', datalog: '1Gi' } },
     dolphinscheduler: { replicas: { api: 1, master: 1, worker: 1, alert: 1 }, resources: { api: 'small', master: 'small', worker: 'small' } },
     minio: { storage: '10Gi', resources: 'small' },
+    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

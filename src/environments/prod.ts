@@ -15,6 +15,7 @@ export const prod: EnvironmentInput = {
       resources: { worker: 'large' },
     },
     minio: { storage: '50Gi' },
+    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

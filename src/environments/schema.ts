@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dolphinSchedulerConfig } from '../components/dolphinscheduler/config';
 import { minioConfig } from '../components/minio/config';
+import { policiesConfig } from '../components/policies/config';
 import { zookeeperConfig } from '../components/zookeeper/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from './primitives';
@@ -31,6 +32,7 @@ export const environmentSchema = z.strictObject({
     zookeeper: zookeeperConfig.prefault({}),
     dolphinscheduler: dolphinSchedulerConfig.prefault({}),
     minio: minioConfig.prefault({}),
+    policies: policiesConfig.prefault({}),
     datahub: disabledOnly.prefault({}),
     doris: disabledOnly.prefault({}),
   }).prefault({}),

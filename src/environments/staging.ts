@@ -12,6 +12,7 @@ export const staging: EnvironmentInput = {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 2, master: 1, worker: 2, alert: 1 } },
     minio: { storage: '20Gi' },
+    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
     datahub: { enabled: false },
     doris: { enabled: false },
   },

@@ -4,6 +4,7 @@ import { PlatformGraph } from '../core/graph';
 import type { EnvironmentConfig } from '../environments/schema';
 import { DolphinSchedulerStack } from '../components/dolphinscheduler/dolphinscheduler';
 import { MinIO } from '../components/minio/minio';
+import { PlatformPolicies, PolicyExceptions } from '../components/policies/policies';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
 
 /** Props of `DataPlatform`. */
@@ -33,6 +34,11 @@ export class DataPlatform extends Construct {
     add(c.zookeeper.enabled, () => new ZooKeeper(this, 'zookeeper', { environment: env }));
     add(c.minio.enabled, () => new MinIO(this, 'minio', { environment: env }));
     add(c.dolphinscheduler.enabled, () => new DolphinSchedulerStack(this, 'dolphinscheduler', { environment: env }));
+    // Policies last; the exceptions are generated at render time from every workload in the graph.
+    if (c.policies.enabled) {
+      const policies = new PlatformPolicies(this, 'platform-policies', { environment: env });
+      list.push(policies, new PolicyExceptions(this, 'policy-exceptions', { environment: env, policies }));
+    }
     this.components = new Map(list.map((p) => [p.component, p]));
   }
 }
