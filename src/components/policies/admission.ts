@@ -6,17 +6,26 @@ export const AUTOGEN_KINDS = ['DaemonSet', 'Deployment', 'Job', 'StatefulSet', '
 /** The kinds of workloads the platform creates. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
 
-/** The rule name Kyverno reports for a rule written for Pods when it checks an object of `kind`. */
-export function ruleNameFor(kind: string, rule: string): string {
+/** The controllers Kyverno 1.12 generates rules for by default (`pod-policies.kyverno.io/autogen-controllers`). */
+export const DEFAULT_AUTOGEN_CONTROLLERS: readonly string[] = [...AUTOGEN_KINDS, 'CronJob'];
+
+/**
+ * The rule name Kyverno reports for a rule written for Pods when it checks an object of `kind`, or undefined
+ * when the policy generates no rule for that kind (its autogen-controllers annotation leaves it out).
+ */
+export function ruleNameFor(kind: string, rule: string, controllers: readonly string[] = DEFAULT_AUTOGEN_CONTROLLERS): string | undefined {
   if (kind === 'Pod') return rule;
-  if (kind === 'CronJob') return `autogen-cronjob-${rule}`;
-  if ((AUTOGEN_KINDS as readonly string[]).includes(kind)) return `autogen-${rule}`;
-  throw new Error(`Kyverno generates no rule for kind ${kind}`);
+  if (!controllers.includes(kind)) return undefined;
+  return kind === 'CronJob' ? `autogen-cronjob-${rule}` : `autogen-${rule}`;
 }
 
-/** Every rule name under which a workload of `kind` and the objects it creates are checked. */
-export function ruleNamesForWorkload(kind: string, rule: string): string[] {
-  return kind === 'CronJob' ? [rule, `autogen-${rule}`, `autogen-cronjob-${rule}`] : [rule, `autogen-${rule}`];
+/**
+ * Every rule name under which a workload of `kind` and the objects it creates are checked: the Pod rule, the
+ * autogen rule of its kind and, for a CronJob, the autogen rule of its Jobs.
+ */
+export function ruleNamesForWorkload(kind: string, rule: string, controllers: readonly string[] = DEFAULT_AUTOGEN_CONTROLLERS): string[] {
+  const kinds = kind === 'CronJob' ? ['Pod', 'Job', 'CronJob'] : ['Pod', kind];
+  return kinds.map((k) => ruleNameFor(k, rule, controllers)).filter((r): r is string => r !== undefined);
 }
 
 /** A ClusterPolicy as the cluster runs it: its deployed name, its rules and the namespaces it matches. */
@@ -119,7 +128,8 @@ export function simulateAdmission(objects: ReadonlyArray<Record<string, any>>, p
     for (const p of policies) {
       if (p.namespaces && !p.namespaces.some((n) => wildcardMatch(n, ns))) continue;
       for (const r of p.definition.rules) {
-        const rule = ruleNameFor(obj.kind, r.name);
+        const rule = ruleNameFor(obj.kind, r.name, p.definition.autogenControllers);
+        if (rule === undefined) continue;
         const findings = r.evaluate(pod);
         if (findings.length === 0) {
           verdicts.push({ resource, policy: p.name, rule, result: 'pass', findings });

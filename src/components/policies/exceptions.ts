@@ -71,6 +71,7 @@ export function planExceptions(env: string, workloads: readonly WorkloadUnderPol
     const used = new Set<Deviation>();
     const granted = new Map<string, Set<string>>(); // policy → base rule names
     const reasons = new Map<string, string>();
+    const policyDefs = new Map(policies.map((p) => [p.name, p.definition]));
 
     for (const p of [...policies, ...notInUse].filter(applies)) {
       const rulesInUse = inUse.has(p) ? librarySets : LIBRARY_POLICY_SETS;
@@ -123,7 +124,7 @@ export function planExceptions(env: string, workloads: readonly WorkloadUnderPol
         spec: {
           exceptions: [...granted.keys()].sort().map((policyName) => ({
             policyName,
-            ruleNames: [...granted.get(policyName)!].sort().flatMap((r) => ruleNamesForWorkload(kind, r)),
+            ruleNames: [...granted.get(policyName)!].sort().flatMap((r) => ruleNamesForWorkload(kind, r, policyDefs.get(policyName)!.autogenControllers)),
           })),
           match: { any: filters },
         },
@@ -147,7 +148,8 @@ export function checkExceptionNames(exceptions: readonly ExceptionJson[], polici
         problems.push(`${id} names policy '${x.policyName}', which no synthesized or opted-in policy defines (defined: ${policies.map((q) => q.name).join(', ')}). Fix: name a defined policy, or opt in to its library set`);
         continue;
       }
-      const known = new Set(p.definition.rules.flatMap((r) => ruleNamesForWorkload('CronJob', r.name)));
+      const known = new Set(p.definition.rules.flatMap((r) => ruleNamesForWorkload('CronJob', r.name, p.definition.autogenControllers)
+        .concat(ruleNamesForWorkload('Deployment', r.name, p.definition.autogenControllers))));
       for (const r of x.ruleNames ?? []) {
         if (!known.has(r)) problems.push(`${id} names rule '${r}' of policy ${p.name}, which defines only ${[...known].join(', ')}. Fix: use a defined rule name`);
       }

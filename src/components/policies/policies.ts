@@ -7,10 +7,25 @@ import { PlatformComponent, PlatformComponentProps } from '../../core/component'
 import { PlatformValidationError } from '../../core/errors';
 import { ExceptionJson, PolicyInUse, WORKLOAD_KINDS } from './admission';
 import { checkExceptionNames, planExceptions, WorkloadUnderPolicy } from './exceptions';
-import { libraryPolicies, LibraryPolicySet, PLATFORM_POLICIES } from './rules';
+import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, LibraryPolicySet, PLATFORM_POLICIES } from './rules';
 
 /** The Kyverno release the policies and exceptions are written for (CRDs in ../shared/crds). */
 export const KYVERNO_VERSION = '1.12';
+
+/**
+ * The policies an environment runs: the platform's, named `<policy>-<env>` and matching `namespaces`, and
+ * the library policies of the sets opted in, under their upstream names (every namespace).
+ */
+export function policiesInUse(env: string, namespaces: readonly string[], librarySets: readonly LibraryPolicySet[]): PolicyInUse[] {
+  const platform: PolicyInUse[] = PLATFORM_POLICIES.map((definition) => ({
+    name: `${definition.name}-${env}`, definition, source: 'platform', namespaces: [...namespaces],
+  }));
+  const library: PolicyInUse[] = LIBRARY_POLICY_SETS.filter((s) => librarySets.includes(s))
+    .flatMap((s) => LIBRARY_POLICIES[s].map((definition) => ({ name: definition.name, definition, source: s })));
+  const clash = platform.find((p) => library.some((q) => q.name === p.name));
+  if (clash) throw new PlatformValidationError(`environment '${env}'`, [`platform policy ${clash.name} has the name of a library policy. Fix: rename the environment`]);
+  return [...platform, ...library];
+}
 
 /** Props of `PlatformPolicies`. */
 export interface PlatformPoliciesProps extends PlatformComponentProps {
@@ -53,17 +68,8 @@ export class PlatformPolicies extends PlatformComponent {
     this.namespaces = [this.ns];
     const envName = props.environment.name;
 
-    const platform: PolicyInUse[] = PLATFORM_POLICIES.map((definition) => ({
-      name: `${definition.name}-${envName}`, definition, source: 'platform', namespaces: this.namespaces,
-    }));
-    this.policiesInUse = [
-      ...platform,
-      ...libraryPolicies(this.librarySets).map((definition) => ({
-        name: definition.name, definition, source: this.librarySets.find((s) => libraryPolicies([s]).includes(definition))!,
-      })),
-    ];
-    const clash = platform.find((p) => this.policiesInUse.some((q) => q.source !== 'platform' && q.name === p.name));
-    if (clash) throw new PlatformValidationError(this.where(), [`platform policy ${clash.name} has the name of a library policy. Fix: rename the environment`]);
+    this.policiesInUse = policiesInUse(envName, this.namespaces, this.librarySets);
+    const platform = this.policiesInUse.filter((p) => p.source === 'platform');
 
     for (const p of platform) {
       const policy = new ClusterPolicy(this, `ClusterPolicy.${p.name}`, {

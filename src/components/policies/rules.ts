@@ -34,6 +34,11 @@ export interface PolicyDefinition {
   readonly severity: 'low' | 'medium' | 'high';
   readonly description: string;
   readonly rules: readonly RuleDefinition[];
+  /**
+   * The controllers Kyverno generates `autogen-` rules for (`pod-policies.kyverno.io/autogen-controllers`).
+   * @default - Kyverno's default: DaemonSet, Deployment, Job, StatefulSet, ReplicaSet, ReplicationController, CronJob
+   */
+  readonly autogenControllers?: readonly string[];
 }
 
 /** A container of a pod spec with the list it is in. */
@@ -215,8 +220,8 @@ export type LibraryPolicySet = 'best-practices' | 'pod-security-baseline' | 'pod
 /** Every library set, in a stable order. */
 export const LIBRARY_POLICY_SETS: readonly LibraryPolicySet[] = ['best-practices', 'pod-security-baseline', 'pod-security-restricted'];
 
-const lib = (name: string, title: string, category: string, severity: PolicyDefinition['severity'], rules: RuleDefinition[]): PolicyDefinition =>
-  ({ name, title, category, severity, description: `upstream Kyverno library policy ${name} (release-1.12)`, rules });
+const lib = (name: string, title: string, category: string, severity: PolicyDefinition['severity'], rules: RuleDefinition[], autogenControllers?: string[]): PolicyDefinition =>
+  ({ name, title, category, severity, description: `upstream Kyverno library policy ${name} (release-1.12)`, rules, autogenControllers });
 
 /**
  * The upstream library policies the platform supports, by set, with their upstream policy and rule names.
@@ -238,8 +243,8 @@ export const LIBRARY_POLICIES: Readonly<Record<LibraryPolicySet, readonly Policy
     ]),
     lib('require-pod-probes', 'Require Pod Probes', 'Best Practices', 'medium', [
       { name: 'validate-probes', evaluate: (pod) => find(containers(pod, ['containers']),
-        (v) => !['livenessProbe', 'readinessProbe', 'startupProbe'].some((p) => p in v.c), () => 'no liveness, readiness or startup probe') },
-    ]),
+        (v) => !['livenessProbe', 'readinessProbe', 'startupProbe'].some((p) => v.c[p] !== undefined && v.c[p] !== null), () => 'no liveness, readiness or startup probe') },
+    ], ['DaemonSet', 'Deployment', 'StatefulSet']), // upstream's autogen-controllers annotation: Jobs are checked on their Pods only
     lib('require-ro-rootfs', 'Require Read-Only Root Filesystem', 'Best Practices', 'medium', [
       { name: 'validate-readOnlyRootFilesystem', evaluate: (pod) => find(containers(pod, ['containers']), (v) => sc(v).readOnlyRootFilesystem !== true, () => 'the root filesystem is writable') },
     ]),
@@ -285,8 +290,3 @@ export const LIBRARY_POLICIES: Readonly<Record<LibraryPolicySet, readonly Policy
     ]),
   ],
 };
-
-/** The library policies of the given sets. */
-export function libraryPolicies(sets: readonly LibraryPolicySet[]): PolicyDefinition[] {
-  return LIBRARY_POLICY_SETS.filter((s) => sets.includes(s)).flatMap((s) => LIBRARY_POLICIES[s]);
-}
