@@ -15,7 +15,12 @@ export type DeviationKind =
   /** `allowPrivilegeEscalation: true` (setuid binaries such as sudo). */
   | 'privilegeEscalation'
   /** The pod mounts hostPath volumes. */
-  | 'hostPathVolumes';
+  | 'hostPathVolumes'
+  /**
+   * The container has no liveness, readiness or startup probe. Implied for the containers of Jobs and
+   * CronJobs (they run to completion; the policy exceptions add it with a standard reason).
+   */
+  | 'noProbes';
 
 /** One declared deviation from the restricted profile. */
 export interface Deviation {

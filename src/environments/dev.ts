@@ -19,6 +19,7 @@ export const dev: EnvironmentInput = {
     superset: { replicas: { web: 1, worker: 1, beat: 1 } },
     portalServices: { replicas: 1 },
     apiGateway: { replicas: 1 },
+    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
     datahub: { enabled: false },
     doris: { enabled: false },
     grafana: { adminPasswordSecret: { name: 'grafana-secret-dev', key: 'admin-password' }, storage: '2Gi' },

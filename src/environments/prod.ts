@@ -29,6 +29,7 @@ export const prod: EnvironmentInput = {
     superset: { replicas: { web: 2, worker: 2, beat: 1 } },
     portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 70 }, cloudflareAccess: true },
     apiGateway: { replicas: 2 },
+    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
     datahub: { enabled: false },
     doris: { enabled: false },
     grafana: { storage: '10Gi' },

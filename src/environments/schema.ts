@@ -7,6 +7,7 @@ import { redisConfig } from '../components/redis/config';
 import { supersetConfig } from '../components/superset/config';
 import { portalServicesConfig } from '../components/portal-services/config';
 import { apiGatewayConfig } from '../components/api-gateway/config';
+import { policiesConfig } from '../components/policies/config';
 import { zookeeperConfig } from '../components/zookeeper/config';
 import { backupConfig } from '../components/backup/config';
 import { dorisConfig } from '../components/doris/config';
@@ -58,6 +59,7 @@ export const environmentSchema = z.strictObject({
     superset: supersetConfig.prefault({}),
     portalServices: portalServicesConfig.prefault({}),
     apiGateway: apiGatewayConfig.prefault({}),
+    policies: policiesConfig.prefault({}),
     datahub: disabledOnly.prefault({}),
     doris: dorisConfig.prefault({}),
     grafana: grafanaConfig.prefault({}),

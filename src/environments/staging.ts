@@ -18,6 +18,7 @@ export const staging: EnvironmentInput = {
     superset: { replicas: { web: 1, worker: 1, beat: 1 } },
     portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 3 }, cloudflareAccess: true },
     apiGateway: { replicas: 1 },
+    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
     datahub: { enabled: false },
     doris: { enabled: false },
     grafana: { adminPasswordSecret: { name: 'grafana-secret-staging', key: 'admin-password' }, storage: '5Gi' },

@@ -13,6 +13,7 @@ import { SupersetSecrets } from '../components/superset/secrets';
 import { Superset } from '../components/superset/superset';
 import { GraphqlGateway } from '../components/api-gateway/graphql-gateway';
 import { PortalServices } from '../components/portal-services/portal-services';
+import { PlatformPolicies, PolicyExceptions } from '../components/policies/policies';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
 import { Backups, backupScheduleName } from '../components/backup/backup';
 import { Doris } from '../components/doris/doris';
@@ -76,6 +77,11 @@ export class DataPlatform extends Construct {
       environment: env,
       trino: trino ? { coordinator: TRINO_COORDINATOR_SERVICE, metricsPort: 'trino-api', workerReplicas: c.trino.replicas.worker } : undefined,
     }));
+    // Policies last; the exceptions are generated at render time from every workload in the graph.
+    if (c.policies.enabled) {
+      const policies = new PlatformPolicies(this, 'platform-policies', { environment: env });
+      list.push(policies, new PolicyExceptions(this, 'policy-exceptions', { environment: env, policies }));
+    }
     this.components = new Map(list.map((p) => [p.component, p]));
   }
 }
