@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dolphinSchedulerConfig } from '../components/dolphinscheduler/config';
 import { minioConfig } from '../components/minio/config';
 import { zookeeperConfig } from '../components/zookeeper/config';
+import { gitopsConfig } from '../gitops/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from './primitives';
 
@@ -27,6 +28,8 @@ export const environmentSchema = z.strictObject({
   resourcePresets: z.strictObject({ small: explicitResources, medium: explicitResources, large: explicitResources }),
   /** Dependencies that the environment provides and this project does not deploy. */
   external: externalSchema.prefault({}),
+  /** How the environment's Argo CD Applications are named and which revision they track. */
+  gitops: gitopsConfig.prefault({}),
   components: z.strictObject({
     zookeeper: zookeeperConfig.prefault({}),
     dolphinscheduler: dolphinSchedulerConfig.prefault({}),

@@ -8,6 +8,7 @@ export const staging: EnvironmentInput = {
   namespace: 'data-platform-staging',
   domain: 'staging.254carbon.com',
   external: baseExternal(),
+  gitops: { nameSuffix: '-staging' },
   components: {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 2, master: 1, worker: 2, alert: 1 } },

@@ -16,13 +16,17 @@ export function objectKey(m: Record<string, any>): string {
   return `${m.kind}/${m.metadata?.namespace ?? ''}/${m.metadata?.name}`;
 }
 
-/** Collects every object of every component chart of an App, in a stable order. */
+/**
+ * Collects every object of every component chart of an App (and of every chart with an `outputFolder`, such as
+ * the Argo CD Applications), in a stable order.
+ */
 export function renderApp(app: App, env: string, folderOf?: (chart: Chart) => string | undefined): RenderedObject[] {
   const out: RenderedObject[] = [];
   const charts = app.node.findAll().filter((c): c is Chart => c instanceof Chart);
   for (const chart of charts) {
     const component = (chart as unknown) instanceof PlatformComponent ? (chart as unknown as PlatformComponent).component : undefined;
-    const folder = folderOf?.(chart) ?? (component ? `${env}/${component}` : undefined);
+    const own = (chart as { outputFolder?: unknown }).outputFolder;
+    const folder = folderOf?.(chart) ?? (component ? `${env}/${component}` : typeof own === 'string' ? own : undefined);
     if (!folder) continue;
     for (const manifest of chart.toJson()) {
       out.push({ path: `${folder}/${manifest.kind}.${manifest.metadata.name}.yaml`, env, component: folder.split('/').pop()!, manifest });
