@@ -12,9 +12,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
-import { PlatformConfigError, PlatformValidationError } from './core/errors';
 import { ENVIRONMENT_NAMES } from './environments/values';
+import { parseCommandLine, runSynthCommand } from './gitops/cli';
 import { diffOutputs, readTreeAtRef, renderDiffMarkdown, repoPath } from './gitops/diff';
 import { synthesize } from './output/synth';
 import { listFiles } from './output/write';
@@ -26,25 +25,14 @@ const USAGE = `usage: diff [--base REF | --base-dir DIR] [--out DIR] [--env NAME
   --env NAME      limit to environments (${ENVIRONMENT_NAMES.join(', ')}); default: all`;
 
 export function main(argv: readonly string[]): number {
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: {
-        'base': { type: 'string' },
-        'base-dir': { type: 'string' },
-        'out': { type: 'string', default: 'charts-out' },
-        'env': { type: 'string', multiple: true },
-        'help': { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const parsed = parseCommandLine(argv, {
+    'base': { type: 'string' },
+    'base-dir': { type: 'string' },
+    'out': { type: 'string', default: 'charts-out' },
+    'env': { type: 'string', multiple: true },
+  }, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   if (args.base && args['base-dir']) { process.stderr.write(`--base and --base-dir exclude each other\n${USAGE}\n`); return 2; }
   const environments = (args.env ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
   const unknown = environments.filter((e) => !ENVIRONMENT_NAMES.includes(e));
@@ -70,20 +58,14 @@ export function main(argv: readonly string[]): number {
     process.stderr.write(`cannot read the base output: ${(e as Error).message.trim()}\n`);
     return 2;
   }
-  try {
+  return runSynthCommand(() => {
     const result = synthesize({ environments: environments.length ? environments : undefined });
     const under = (f: string) => result.roots.some((r) => f.startsWith(`${r}/`));
     const baseInScope = new Map([...base].filter(([f]) => under(f)));
     const diff = diffOutputs(baseInScope, result.files);
     process.stdout.write(`${renderDiffMarkdown(diff, `Synth diff: ${baseName} → fresh synth`)}\n`);
     return 0;
-  } catch (e) {
-    if (e instanceof PlatformValidationError || e instanceof PlatformConfigError) {
-      process.stderr.write(`synth failed.\n${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  });
 }
 
 if (require.main === module) {

@@ -12,10 +12,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { parse } from 'yaml';
-import { PlatformConfigError, PlatformValidationError } from './core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment } from './environments/values';
+import { parseCommandLine, runSynthCommand } from './gitops/cli';
 import { loadManifestDir, keyOf } from './gitops/objects';
 import { compareParity, Explanation, Explanations, renderParityMarkdown } from './gitops/parity';
 import { synthesize } from './output/synth';
@@ -29,25 +28,13 @@ const USAGE = `usage: parity DIR [--env NAME] [--explanations FILE] [--out FILE]
   --out FILE          write the report there instead of stdout`;
 
 export function main(argv: readonly string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        'env': { type: 'string', default: 'prod' },
-        'explanations': { type: 'string' },
-        'out': { type: 'string' },
-        'help': { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine(argv, {
+    'env': { type: 'string', default: 'prod' },
+    'explanations': { type: 'string' },
+    'out': { type: 'string' },
+  }, USAGE, true);
+  if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
-  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   if (parsed.positionals.length !== 1) { process.stderr.write(`expected one directory\n${USAGE}\n`); return 2; }
   const envName = args.env!;
   if (!ENVIRONMENT_NAMES.includes(envName)) { process.stderr.write(`unknown environment '${envName}'. Fix: use one of ${ENVIRONMENT_NAMES.join(', ')}\n`); return 2; }
@@ -65,7 +52,7 @@ export function main(argv: readonly string[]): number {
     process.stderr.write(`cannot read the input: ${(e as Error).message}\n`);
     return 2;
   }
-  try {
+  return runSynthCommand(() => {
     const env = loadEnvironment(envName);
     const result = synthesize({ environments: [envName] });
     const ours = result.objects.map((o) => ({ key: keyOf(o.manifest), source: o.path, manifest: o.manifest }));
@@ -81,13 +68,7 @@ export function main(argv: readonly string[]): number {
     const selectors = parity.differences.filter((d) => d.facet === 'selector');
     for (const d of selectors) process.stderr.write(`selector differs: ${d.key}: reference {${d.reference}} vs synthesized {${d.synthesized}}\n`);
     return selectors.length > 0 ? 1 : 0;
-  } catch (e) {
-    if (e instanceof PlatformValidationError || e instanceof PlatformConfigError) {
-      process.stderr.write(`synth failed.\n${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  });
 }
 
 if (require.main === module) {

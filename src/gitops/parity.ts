@@ -204,29 +204,19 @@ export function renderParityMarkdown(r: ParityResult, explanations: Explanations
     body.push('');
   }
 
-  body.push('## Only in the reference', '');
-  if (r.onlyInReference.length === 0) body.push('None.', '');
-  else {
-    body.push('| object | reference file | verdict | explanation |', '| --- | --- | --- | --- |');
-    for (const o of r.onlyInReference) {
+  const oneSided = (title: string, column: string, kind: string, list: readonly ParityObject[]) => {
+    body.push(`## ${title}`, '');
+    if (list.length === 0) { body.push('None.', ''); return; }
+    body.push(`| object | ${column} | verdict | explanation |`, '| --- | --- | --- | --- |');
+    for (const o of list) {
       const e = explanations.lookup(o.key);
-      rows.push({ kind: 'reference', key: o.key, e });
+      rows.push({ kind, key: o.key, e });
       body.push(`| \`${o.key}\` | \`${o.source}\` | ${verdictText(e)} | ${cell(e?.note ?? '')} |`);
     }
     body.push('');
-  }
-
-  body.push('## Only in the synthesized output', '');
-  if (r.onlyInSynthesized.length === 0) body.push('None.', '');
-  else {
-    body.push('| object | output file | verdict | explanation |', '| --- | --- | --- | --- |');
-    for (const o of r.onlyInSynthesized) {
-      const e = explanations.lookup(o.key);
-      rows.push({ kind: 'synthesized', key: o.key, e });
-      body.push(`| \`${o.key}\` | \`${o.source}\` | ${verdictText(e)} | ${cell(e?.note ?? '')} |`);
-    }
-    body.push('');
-  }
+  };
+  oneSided('Only in the reference', 'reference file', 'reference', r.onlyInReference);
+  oneSided('Only in the synthesized output', 'output file', 'synthesized', r.onlyInSynthesized);
 
   if (r.referenceDuplicates.size > 0) {
     body.push('## Defined more than once in the reference', '', 'Each definition is compared separately.', '');
