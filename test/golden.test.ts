@@ -1,3 +1,5 @@
+import { parse } from 'yaml';
+import { toYaml } from '../src/output/render';
 import { synthesize } from '../src/output/synth';
 import { ENVS } from './util';
 
@@ -7,5 +9,15 @@ describe('golden output', () => {
   test.each(ENVS)('%s equals the committed snapshot', (env) => {
     const { files } = synthesize({ environments: [env] });
     expect(Object.fromEntries(files)).toMatchSnapshot();
+  });
+});
+
+describe('YAML as Kubernetes reads it', () => {
+  test.each(ENVS)('regression: every file of %s means the same in YAML 1.1 (Kubernetes, Argo CD) and 1.2 (e.g. "off" stays a string)', (env) => {
+    const { files } = synthesize({ environments: [env] });
+    for (const [path, text] of files) {
+      expect({ path, doc: parse(text, { version: '1.1' }) }).toEqual({ path, doc: parse(text, { version: '1.2' }) });
+    }
+    expect(toYaml({ value: 'off', mode: '0777', yes: 'yes' })).toBe('value: "off"\nmode: "0777"\n"yes": "yes"\n');
   });
 });

@@ -34,7 +34,7 @@ describe('synth pipeline', () => {
     const files = Object.keys(ta);
     expect(files.length).toBeGreaterThan(30);
     for (const f of files) {
-      expect(f).toMatch(/^(dev|staging|prod)\/[a-z0-9-]+\/[A-Za-z]+\.[a-z0-9.-]+\.yaml$/);
+      expect(f).toMatch(/^((dev|staging|prod)\/[a-z0-9-]+|argocd\/(dev|staging|prod)(\/bootstrap)?)\/[A-Za-z]+\.[a-z0-9.-]+\.yaml$/);
       expect(ta[f].match(/^kind:/gm)).toHaveLength(1);
     }
   });
@@ -86,6 +86,26 @@ describe('synth pipeline', () => {
     expect(stderr).toContain('changed: prod/zookeeper/StatefulSet.zookeeper.yaml');
     expect(stderr).toContain('missing: dev/zookeeper/Service.zookeeper-service.yaml');
     expect(stderr).toContain('extra:   staging/zookeeper/ConfigMap.extra.yaml');
+  });
+
+  test('--check covers the Argo CD Applications: a modified, a missing and an extra Application file', () => {
+    const out = tmp();
+    expect(quiet(() => main(['--out', out]))).toBe(0);
+    fs.appendFileSync(path.join(out, 'argocd', 'prod', 'Application.minio.yaml'), '# edited\n');
+    fs.rmSync(path.join(out, 'argocd', 'dev', 'bootstrap', 'Application.data-platform-dev.yaml'));
+    fs.writeFileSync(path.join(out, 'argocd', 'staging', 'Application.gone.yaml'), 'kind: Application\n');
+    let stderr = '';
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+    const code = main(['--out', out, '--check']);
+    err.mockRestore();
+    expect(code).toBe(1);
+    expect(stderr).toContain('changed: argocd/prod/Application.minio.yaml');
+    expect(stderr).toContain('missing: argocd/dev/bootstrap/Application.data-platform-dev.yaml');
+    expect(stderr).toContain('extra:   argocd/staging/Application.gone.yaml');
+    // a synth of one environment rewrites its Application folder and leaves the others alone
+    expect(quiet(() => main(['--out', out, '--env', 'staging']))).toBe(0);
+    expect(fs.existsSync(path.join(out, 'argocd', 'staging', 'Application.gone.yaml'))).toBe(false);
+    expect(fs.readFileSync(path.join(out, 'argocd', 'prod', 'Application.minio.yaml'), 'utf8')).toContain('# edited');
   });
 
   test('usage errors exit 2', () => {

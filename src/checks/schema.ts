@@ -22,7 +22,7 @@ function modelFor(apiVersion: string, kind: string): Validatable | null {
 }
 
 /** Built-in groups: an object of these groups must have a model, or its apiVersion/kind is wrong. */
-const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io',
+export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io',
   'storage.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io']);
 
 /**

@@ -52,6 +52,12 @@ export interface Edge {
   readonly target: string;
   /** The port for a service edge, the key for a secret edge. */
   readonly detail?: string;
+  /**
+   * A runtime link that is not needed to start (e.g. the portal health-checking a registered endpoint):
+   * it orders sync waves only where it does not contradict a hard dependency, and it opens network paths.
+   * @default false
+   */
+  readonly soft?: boolean;
 }
 
 /** A workload and the deviations its containers declared. */
@@ -124,6 +130,7 @@ export class PlatformGraph extends Construct {
   private readonly _buckets: BucketClaim[] = [];
   private readonly _components = new Set<string>();
   private readonly _discoverables: DiscoverableEndpoint[] = [];
+  private readonly _registryConsumers = new Set<string>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -167,8 +174,26 @@ export class PlatformGraph extends Construct {
     return [...this._components];
   }
 
+  /**
+   * Declares that `component` reads the registry of discoverable endpoints (it links to and health-checks
+   * each of them): it then depends on every component that registers one, as derived edges.
+   */
+  public consumeRegistry(component: string): void {
+    this._registryConsumers.add(component);
+  }
+
+  /** Every edge: those recorded by endpoint()/secretKeyRef() plus those derived from registry consumption. */
   public get edges(): readonly Edge[] {
-    return this._edges;
+    const derived: Edge[] = [];
+    for (const from of [...this._registryConsumers].sort()) {
+      for (const d of this.discoverables) {
+        for (const [svc, port] of [[d.service, d.port], [d.health.service, d.health.port]] as const) {
+          const e: Edge = { from, to: d.component, kind: 'service', target: svc.name, detail: port, soft: true };
+          if (![...this._edges, ...derived].some((x) => x.from === e.from && x.to === e.to && x.target === e.target && x.detail === e.detail)) derived.push(e);
+        }
+      }
+    }
+    return [...this._edges, ...derived];
   }
 
   public get workloads(): readonly WorkloadRecord[] {
@@ -179,8 +204,8 @@ export class PlatformGraph extends Construct {
     return this._buckets;
   }
 
-  /** The components `component` depends on (edges to other components and to nothing external). */
+  /** The components `component` needs to start (hard edges to other components; runtime links excluded). */
   public dependenciesOf(component: string): string[] {
-    return [...new Set(this._edges.filter((e) => e.from === component && e.to !== component && this._components.has(e.to)).map((e) => e.to))].sort();
+    return [...new Set(this.edges.filter((e) => !e.soft && e.from === component && e.to !== component && this._components.has(e.to)).map((e) => e.to))].sort();
   }
 }

@@ -15,6 +15,7 @@ import { grafanaConfig } from '../components/grafana/config';
 import { loggingConfig } from '../components/logging/config';
 import { monitoringConfig } from '../components/monitoring/config';
 import { sparkHistoryConfig } from '../components/spark-history/config';
+import { gitopsConfig } from '../gitops/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from './primitives';
 import { secretStoreSchema } from './secret-store';
@@ -36,7 +37,7 @@ export const environmentSchema = z.strictObject({
   storageClass: dnsName,
   imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
   /**
-   * Appended to the names of objects in namespaces that the environments of one cluster share (`monitoring`,
+   * Appended to the names of Argo CD Applications and of objects in namespaces that the environments of one cluster share (`monitoring`,
    * `velero`, the logging namespace) and of cluster-scoped objects, so that dev, staging and prod never
    * collide there. Empty for the environment that keeps the reference names (prod).
    */
@@ -49,6 +50,8 @@ export const environmentSchema = z.strictObject({
   external: externalSchema.prefault({}),
   /** The external-secrets.io store the platform's ExternalSecrets read from (default: ClusterSecretStore `vault`). */
   secretStore: secretStoreSchema.prefault({}),
+  /** How the environment's Argo CD Applications are named and which revision they track. */
+  gitops: gitopsConfig.prefault({}),
   components: z.strictObject({
     zookeeper: zookeeperConfig.prefault({}),
     dolphinscheduler: dolphinSchedulerConfig.prefault({}),

@@ -4,7 +4,11 @@ import { checkSchema } from '../checks/schema';
 import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../environments/values';
 import { DataPlatform } from '../platform/data-platform';
-import { renderApp, RenderedObject, toYaml } from './render';
+import { checkApplications } from '../gitops/checks';
+import { objectKey, renderApp, RenderedObject, toYaml } from './render';
+
+/** The folder under charts-out/ holding the Argo CD Applications, one subfolder per environment. */
+export const ARGOCD_FOLDER = 'argocd';
 
 /** Options of `synthesize`. */
 export interface SynthOptions extends LoadEnvironmentOptions {
@@ -36,16 +40,26 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     const app = new App({ outdir: '.tmp/unused' });
     new DataPlatform(app, env.name, { environment: env });
     const rendered = renderApp(app, env.name);
+    const platform = rendered.filter((o) => o.path.startsWith(`${env.name}/`));
     const problems = [
-      ...checkSchema(rendered),
-      ...checkReferences(rendered, env),
-      ...checkNoInlineSecrets(rendered),
+      ...checkSchema(platform),
+      ...checkReferences(platform, env),
+      ...checkNoInlineSecrets(platform),
+      ...checkApplications(rendered, env.name),
     ];
     if (problems.length > 0) {
       throw new PlatformValidationError(`environment '${env.name}' failed its checks`, problems);
     }
     objects.push(...rendered);
-    roots.push(env.name);
+    roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
+  }
+  const applications = new Map<string, string>();
+  for (const o of objects.filter((x) => x.manifest.kind === 'Application')) {
+    const key = objectKey(o.manifest);
+    if (applications.has(key)) {
+      throw new PlatformValidationError('output', [`${o.path} and ${applications.get(key)} are both Application ${key}. Fix: give each environment its own sharedObjectSuffix`]);
+    }
+    applications.set(key, o.path);
   }
   const files = new Map<string, string>();
   for (const o of objects) {

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { PlatformComponent } from '../core/component';
 import { PlatformGraph } from '../core/graph';
 import type { EnvironmentConfig } from '../environments/schema';
+import { ArgoCdApplications, ArgoCdApplicationsProps } from '../gitops/argocd';
 import { DolphinSchedulerStack } from '../components/dolphinscheduler/dolphinscheduler';
 import { IcebergCompactionJob } from '../components/iceberg/compaction';
 import { IcebergRestCatalog } from '../components/iceberg/rest-catalog';
@@ -26,6 +27,11 @@ import { SparkHistoryServer } from '../components/spark-history/spark-history';
 export interface DataPlatformProps {
   /** The validated environment (see `loadEnvironment`). */
   readonly environment: EnvironmentConfig;
+  /**
+   * Options of the Argo CD app-of-apps (repo URL, target revision, ...), or `false` for none.
+   * @default - the ArgoCdApplications defaults
+   */
+  readonly gitops?: Omit<ArgoCdApplicationsProps, 'environment' | 'graph' | 'components'> | false;
 }
 
 /**
@@ -37,6 +43,8 @@ export class DataPlatform extends Construct {
   /** The components synthesized, by component name. */
   public readonly components: ReadonlyMap<string, PlatformComponent>;
   public readonly graph: PlatformGraph;
+  /** The Argo CD Applications of the environment (undefined with `gitops: false`). */
+  public readonly gitops?: ArgoCdApplications;
 
   constructor(scope: Construct, id: string, props: DataPlatformProps) {
     super(scope, id);
@@ -83,5 +91,9 @@ export class DataPlatform extends Construct {
       list.push(policies, new PolicyExceptions(this, 'policy-exceptions', { environment: env, policies }));
     }
     this.components = new Map(list.map((p) => [p.component, p]));
+    if (props.gitops !== false) {
+      // Last: it reads the complete graph and every component's objects.
+      this.gitops = new ArgoCdApplications(this, 'argocd', { ...props.gitops, environment: env, graph: this.graph, components: list });
+    }
   }
 }

@@ -139,7 +139,8 @@ export class PolicyExceptions extends PlatformComponent {
     });
   }
 
-  private generate(): void {
+  /** Generates the exceptions from every workload of the App (called once, before rendering). */
+  public prepareForSynth(): void {
     if (this.generated) return;
     this.generated = true;
     const policies = this.policies.policiesInUse;
@@ -160,7 +161,7 @@ export class PolicyExceptions extends PlatformComponent {
   }
 
   public toJson(): any[] {
-    this.generate();
+    this.prepareForSynth();
     return super.toJson();
   }
 }

@@ -76,6 +76,7 @@ export class PortalServices extends PlatformComponent {
       }
     }
 
+    this.graph.consumeRegistry(this.component);
     const registry = () => registryJson(this.graph.discoverables, {
       namespace: this.ns, domain: props.environment.domain, cloudflareAccess: cfg.cloudflareAccess, timeoutMs: cfg.healthTimeoutMs,
     });
