@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { ENVIRONMENT_NAMES, loadEnvironment } from './environments/values';
 import { parseCommandLine, runSynthCommand } from './gitops/cli';
 import { loadManifestDir, keyOf } from './gitops/objects';
-import { compareParity, Explanation, Explanations, renderParityMarkdown } from './gitops/parity';
+import { compareParity, Explanation, Explanations, isImmutableSelectorDifference, renderParityMarkdown } from './gitops/parity';
 import { synthesize } from './output/synth';
 
 export const DEFAULT_EXPLANATIONS = 'docs/parity-explanations.yaml';
@@ -65,7 +65,7 @@ export function main(argv: readonly string[]): number {
     } else {
       process.stdout.write(`${report}\n`);
     }
-    const selectors = parity.differences.filter((d) => d.facet === 'selector');
+    const selectors = parity.differences.filter(isImmutableSelectorDifference);
     for (const d of selectors) process.stderr.write(`selector differs: ${d.key}: reference {${d.reference}} vs synthesized {${d.synthesized}}\n`);
     return selectors.length > 0 ? 1 : 0;
   });

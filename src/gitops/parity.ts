@@ -167,7 +167,7 @@ const verdictText = (e?: Explanation) => (e ? (e.verdict === 'fix' ? 'deliberate
 
 /** The parity report as markdown, with every difference's explanation (or "unexplained gap"). */
 export function renderParityMarkdown(r: ParityResult, explanations: Explanations, meta: { reference: string; env: string; command: string }): string {
-  const selectorDiffs = r.differences.filter((d) => d.facet === 'selector');
+  const selectorDiffs = r.differences.filter(isImmutableSelectorDifference);
   const rows: Array<{ kind: string; key: string; e?: Explanation }> = [];
   const lines: string[] = [
     `# Parity: ${meta.env} output vs ${meta.reference}`,
@@ -181,7 +181,7 @@ export function renderParityMarkdown(r: ParityResult, explanations: Explanations
   body.push('## Selector differences', '');
   if (selectorDiffs.length === 0) body.push('None: every object present on both sides keeps its selector.', '');
   else {
-    body.push('A selector is immutable: each of these forces a delete and re-create of the workload.', '', '| object | reference | synthesized | verdict | explanation |', '| --- | --- | --- | --- | --- |');
+    body.push('A workload selector is immutable: each of these forces a delete and re-create of the workload. (A Service selector can change in place; such differences are listed with the other facets.)', '', '| object | reference | synthesized | verdict | explanation |', '| --- | --- | --- | --- | --- |');
     for (const d of selectorDiffs) {
       const e = explanations.lookup(d.key, d.facet);
       rows.push({ kind: 'selector', key: `${d.key}#selector`, e });
@@ -191,7 +191,7 @@ export function renderParityMarkdown(r: ParityResult, explanations: Explanations
   }
 
   body.push('## Differences of objects present on both sides', '');
-  const other = r.differences.filter((d) => d.facet !== 'selector');
+  const other = r.differences.filter((d) => !isImmutableSelectorDifference(d));
   if (other.length === 0) body.push('None.', '');
   else {
     body.push('| object | facet | reference | synthesized | verdict | explanation |', '| --- | --- | --- | --- | --- | --- |');
@@ -250,4 +250,9 @@ export function renderParityMarkdown(r: ParityResult, explanations: Explanations
     ...body,
   );
   return lines.join('\n');
+}
+
+/** A selector difference that forces a re-create: a workload's (a Service's selector can change in place). */
+export function isImmutableSelectorDifference(d: { readonly facet: string; readonly key: string }): boolean {
+  return d.facet === 'selector' && !d.key.startsWith('Service/');
 }
