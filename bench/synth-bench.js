@@ -14,9 +14,16 @@ const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-out-'));
 const main = path.join(root, 'lib', 'src', 'main.js');
 if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
 
+// "Only loading the dependencies" = requiring exactly the node_modules files a full synth loads (discovered
+// by one synth run), and nothing of the project's own code.
+const discover = spawnSync(process.execPath, ['-e', `
+  const code = require(${JSON.stringify(main)}).main(['--out', ${JSON.stringify(out)}]);
+  if (code !== 0) process.exit(code);
+  process.stdout.write('\\n' + JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('/node_modules/'))));`], { cwd: root, encoding: 'utf8' });
+if (discover.status !== 0) throw new Error(`synth failed: ${discover.stderr}`);
+const deps = JSON.parse(discover.stdout.trim().split('\n').pop());
 const loadOnly = `
-  require('cdk8s'); require('cdk8s-plus-28'); require('constructs'); require('yaml'); require('zod');
-  require('kubernetes-models/apps/v1/Deployment'); require('kubernetes-models/v1/Service');
+  for (const f of ${JSON.stringify(deps)}) require(f);
   process.stdout.write(JSON.stringify({ rssKiB: process.resourceUsage().maxRSS }));`;
 const fullSynth = `
   const code = require(${JSON.stringify(main)}).main(['--out', ${JSON.stringify(out)}]);
@@ -43,7 +50,7 @@ const load = measure(loadOnly);
 const synth = measure(fullSynth);
 const files = (function count(d) { return fs.readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(path.join(d, e.name)) : 1), 0); })(out);
 fs.rmSync(out, { recursive: true, force: true });
-console.log(`runs: ${runs} (after one warm-up each), node ${process.version}, ${os.cpus().length} cores`);
+console.log(`runs: ${runs} (after one warm-up each), node ${process.version}, ${os.cpus().length} cores; ${deps.length} dependency modules`);
 console.log(`load dependencies only : median ${load.ms.toFixed(0)} ms  (max RSS ${load.rssMiB.toFixed(0)} MiB)  [${load.all.join(', ')}]`);
 console.log(`full synth, all envs   : median ${synth.ms.toFixed(0)} ms  (max RSS ${synth.rssMiB.toFixed(0)} MiB)  [${synth.all.join(', ')}]  ${files} files`);
 console.log(`ratio synth / load     : ${(synth.ms / load.ms).toFixed(2)}x  (target: within 2x)`);

@@ -72,12 +72,12 @@ export function main(argv: readonly string[]): number {
       process.stdout.write(`${result.files.size} files in ${result.roots.join(', ')} match a fresh synth.\n`);
       return 0;
     }
-    writeTree(outDir, result.files, result.roots);
+    const written = writeTree(outDir, result.files, result.roots);
     if (args['cdk8s-cli'] && process.env.CDK8S_OUTDIR) {
       // `cdk8s synth` expects the app to write into its output folder as well.
       writeTree(path.resolve(process.env.CDK8S_OUTDIR), result.files, result.roots);
     }
-    process.stdout.write(`synthesized ${result.objects.length} objects for ${result.roots.join(', ')} into ${path.relative(process.cwd(), outDir) || outDir} in ${ms.toFixed(0)} ms\n`);
+    process.stdout.write(`synthesized ${result.objects.length} objects for ${result.roots.join(', ')} into ${path.relative(process.cwd(), outDir) || outDir} in ${ms.toFixed(0)} ms${written ? '' : ' (already up to date: nothing written)'}\n`);
     return 0;
   } catch (e) {
     if (e instanceof PlatformValidationError || e instanceof PlatformConfigError) {

@@ -18,6 +18,6 @@ describe('YAML as Kubernetes reads it', () => {
     for (const [path, text] of files) {
       expect({ path, doc: parse(text, { version: '1.1' }) }).toEqual({ path, doc: parse(text, { version: '1.2' }) });
     }
-    expect(toYaml({ value: 'off', mode: '0777', yes: 'yes' })).toBe('value: "off"\nmode: "0777"\n"yes": "yes"\n');
+    expect(toYaml({ value: 'off', mode: '0777', yes: 'yes', sep: '1_000', clock: '12:30', plain: 'abc' })).toBe('value: "off"\nmode: "0777"\n"yes": "yes"\nsep: "1_000"\nclock: "12:30"\nplain: abc\n');
   });
 });

@@ -39,6 +39,20 @@ describe('synth pipeline', () => {
     }
   });
 
+  test('an up-to-date tree is left untouched (no rewrite, mtimes kept)', () => {
+    const out = tmp();
+    expect(quiet(() => main(['--out', out, '--env', 'dev']))).toBe(0);
+    const file = path.join(out, 'dev', 'zookeeper', 'StatefulSet.zookeeper.yaml');
+    const old = new Date('2020-01-01T00:00:00Z');
+    fs.utimesSync(file, old, old);
+    let stdout = '';
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+    expect(main(['--out', out, '--env', 'dev'])).toBe(0);
+    spy.mockRestore();
+    expect(stdout).toContain('already up to date');
+    expect(fs.statSync(file).mtime.getTime()).toBe(old.getTime());
+  });
+
   test('stale files are removed, foreign folders are kept', () => {
     const out = tmp();
     fs.mkdirSync(path.join(out, 'prod', 'gone'), { recursive: true });

@@ -21,9 +21,13 @@ const under = (file: string, roots: readonly string[]) => roots.some((r) => file
 /**
  * Writes `files` into `outDir` so that each folder in `roots` holds exactly these files (stale ones go),
  * leaving other folders as they are. The new tree is built beside `outDir` and swapped in with renames,
- * so an interrupted or failed write never leaves a half-written `outDir`.
+ * so an interrupted or failed write never leaves a half-written `outDir`. Returns false (and writes nothing)
+ * when `outDir` already matches.
  */
-export function writeTree(outDir: string, files: ReadonlyMap<string, string>, roots: readonly string[]): void {
+export function writeTree(outDir: string, files: ReadonlyMap<string, string>, roots: readonly string[]): boolean {
+  // Nothing to do when the tree already holds exactly these files: it is left untouched (mtimes included).
+  const current = diffTree(outDir, files, roots);
+  if (current.changed.length + current.missing.length + current.extra.length === 0) return false;
   const parent = path.dirname(path.resolve(outDir));
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.new-`));
@@ -42,6 +46,7 @@ export function writeTree(outDir: string, files: ReadonlyMap<string, string>, ro
     if (fs.existsSync(outDir)) fs.renameSync(outDir, old);
     fs.renameSync(staging, outDir);
     fs.rmSync(old, { recursive: true, force: true });
+    return true;
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw e;

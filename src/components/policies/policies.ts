@@ -1,3 +1,4 @@
+import { manifestOf } from '../../output/render';
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
@@ -129,7 +130,7 @@ export class PolicyExceptions extends PlatformComponent {
     const manifests = new Map<string, Record<string, any>>();
     for (const o of App.of(this).node.findAll()) {
       if (!(o instanceof ApiObject) || !(WORKLOAD_KINDS as readonly string[]).includes(o.kind)) continue;
-      const m = o.toJson();
+      const m = manifestOf(o);
       manifests.set(`${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`, m);
     }
     return this.graph.workloads.map((record) => {
