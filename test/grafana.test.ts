@@ -113,9 +113,18 @@ describe('Grafana', () => {
     expect(pod.securityContext.fsGroup).toBe(472);
   });
 
-  test.each(ENVS)('the ingress host comes from the environment domain (%s)', (env) => {
+  test.each(['staging', 'prod'] as const)('the Ingress (generated from the endpoint Grafana registers) has the host of the environment domain (%s)', (env) => {
     const ing = find(objectsOf(env), 'Ingress', `grafana${SUFFIX[env]}`);
+    expect(ing.metadata.namespace).toBe('monitoring');
     expect(ing.spec.rules[0].host).toBe(`grafana.${DOMAIN[env]}`);
     expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: `grafana${SUFFIX[env]}`, port: { number: 3000 } });
+  });
+
+  test('with single sign-on, the auth proxy logs in the user the ingress sets in X-WEBAUTH-USER', () => {
+    const objs = objectsOf('prod', { values: [{ source: 'test', data: { components: { grafana: { singleSignOn: true } } } }] });
+    const ini = find(objs, 'ConfigMap', 'grafana-config').data['grafana.ini'];
+    const section = ini.split(/^\[/m).find((s: string) => s.startsWith('auth.proxy]'))!;
+    expect(section).toContain('enabled = true\nheader_name = X-WEBAUTH-USER\nheader_property = username');
+    expect(find(objs, 'NetworkPolicy', 'allow-ingress-to-grafana').metadata.namespace).toBe('monitoring');
   });
 });

@@ -127,43 +127,51 @@ describe('PortalServices', () => {
     const objs = objectsOf(env);
     const entries = registryOf(objs);
     // Every component of the environment that has a user-facing endpoint, and nothing else.
-    expect(entries.map((e) => e.id)).toEqual(['dolphinscheduler', 'graphql-api', 'minio', 'superset', 'trino']);
+    expect(entries.map((e) => e.id)).toEqual(['dolphinscheduler', 'grafana', 'graphql-api', 'minio', 'superset', 'trino']);
     const services = new Map(objs.filter((o) => o.manifest.kind === 'Service').map((o) => [`${o.manifest.metadata.namespace}/${o.manifest.metadata.name}`, o.manifest]));
+    // dev publishes nothing (components.ingress.enabled: false): no public URLs there.
+    const pub = (url: string) => (env === 'dev' ? undefined : url);
     for (const e of entries) {
-      for (const url of [e.internalUrl, e.healthUrl]) {
+      // An endpoint with a header login (Superset outside dev) is checked through its public host.
+      for (const url of [e.internalUrl, ...(e.healthUrl.startsWith('https://') ? [] : [e.healthUrl])]) {
         const [ns, svc, port] = target(url);
-        expect(ns).toBe(NAMESPACES[env]);
+        expect(ns).toBe(e.id === 'grafana' ? 'monitoring' : NAMESPACES[env]);
         const s = services.get(`${ns}/${svc}`);
         expect(s).toBeDefined();
         expect(s!.spec.ports.map((p: any) => p.port)).toContain(port);
       }
       expect(e.healthUrl.endsWith(e.healthPath)).toBe(true);
-      expect(e.url.startsWith(`https://`)).toBe(true);
-      expect(new URL(e.url).hostname.endsWith(`.${DOMAINS[env]}`)).toBe(true);
+      if (env === 'dev') expect(e.url).toBeUndefined();
+      else {
+        expect(e.url.startsWith(`https://`)).toBe(true);
+        expect(new URL(e.url).hostname.endsWith(`.${DOMAINS[env]}`)).toBe(true);
+      }
     }
     const byId = Object.fromEntries(entries.map((e) => [e.id, e]));
+    expect(byId.dolphinscheduler.url).toBe(pub(`https://dolphin.${DOMAINS[env]}`));
     expect(byId.dolphinscheduler).toMatchObject({
-      url: `https://dolphin.${DOMAINS[env]}`,
       internalUrl: `http://dolphinscheduler-api.${NAMESPACES[env]}.svc.cluster.local:12345`,
       healthPath: '/dolphinscheduler/actuator/health',
     });
+    expect(byId.minio.url).toBe(pub(`https://minio.${DOMAINS[env]}`));
     expect(byId.minio).toMatchObject({
-      url: `https://minio.${DOMAINS[env]}`,
       internalUrl: `http://minio-console.${NAMESPACES[env]}.svc.cluster.local:9001`,
       healthUrl: `http://minio-service.${NAMESPACES[env]}.svc.cluster.local:9000/minio/health/live`,
     });
-    expect(byId['graphql-api'].url).toBe(`https://api.${DOMAINS[env]}/graphql`);
+    expect(byId['graphql-api'].url).toBe(pub(`https://api.${DOMAINS[env]}/graphql`));
     expect(entries.every((e) => e.useCloudflareAccess === (env !== 'dev'))).toBe(true);
-    expect(byId.trino).toMatchObject({ url: `https://trino.${DOMAINS[env]}/ui/`, healthUrl: `http://trino-coordinator.${NAMESPACES[env]}.svc.cluster.local:8080/v1/info` });
-    expect(byId.superset.url).toBe(`https://superset.${DOMAINS[env]}`);
+    expect(byId.trino.url).toBe(pub(`https://trino.${DOMAINS[env]}/ui/`));
+    expect(byId.trino).toMatchObject({ healthUrl: `http://trino-coordinator.${NAMESPACES[env]}.svc.cluster.local:8080/v1/info` });
+    expect(byId.superset.url).toBe(pub(`https://superset.${DOMAINS[env]}`));
+    expect(byId.superset.healthUrl).toBe(env === 'dev' ? `http://superset.${NAMESPACES[env]}.svc.cluster.local:8088/health` : `https://superset.${DOMAINS[env]}/health`);
     expect(JSON.stringify(entries)).not.toMatch(/datahub|vault|doris/);
   });
 
   test.each([
-    ['the gateway is disabled', { apiGateway: { enabled: false } }, ['dolphinscheduler', 'minio', 'superset', 'trino']],
-    ['DolphinScheduler is disabled', { dolphinscheduler: { enabled: false } }, ['graphql-api', 'minio', 'superset', 'trino']],
-    ['the DolphinScheduler api runs no replica', { dolphinscheduler: { replicas: { api: 0 } } }, ['graphql-api', 'minio', 'superset', 'trino']],
-    ['Trino is disabled', { trino: { enabled: false } }, ['dolphinscheduler', 'graphql-api', 'minio', 'superset']],
+    ['the gateway is disabled', { apiGateway: { enabled: false } }, ['dolphinscheduler', 'grafana', 'minio', 'superset', 'trino']],
+    ['DolphinScheduler is disabled', { dolphinscheduler: { enabled: false } }, ['grafana', 'graphql-api', 'minio', 'superset', 'trino']],
+    ['the DolphinScheduler api runs no replica', { dolphinscheduler: { replicas: { api: 0 } } }, ['grafana', 'graphql-api', 'minio', 'superset', 'trino']],
+    ['Trino is disabled', { trino: { enabled: false } }, ['dolphinscheduler', 'grafana', 'graphql-api', 'minio', 'superset']],
   ])('regression: when %s, its entry leaves the registry', (_what, components, ids) => {
     const objs = withValues('prod', { components });
     expect(registryOf(objs).map((e) => e.id)).toEqual(ids);
@@ -261,7 +269,7 @@ describe('PortalServices', () => {
     const app = new App();
     const platform = new DataPlatform(app, 'prod', { environment: loadEnvironment('prod') });
     expect(platform.graph.discoverables.map((d) => [d.id, d.component])).toEqual([
-      ['dolphinscheduler', 'dolphinscheduler'], ['graphql-api', 'api-gateway'], ['minio', 'minio'], ['superset', 'superset'], ['trino', 'trino'],
+      ['dolphinscheduler', 'dolphinscheduler'], ['grafana', 'grafana'], ['graphql-api', 'api-gateway'], ['minio', 'minio'], ['superset', 'superset'], ['trino', 'trino'],
     ]);
     for (const d of platform.graph.discoverables) expect(platform.components.has(d.component)).toBe(true);
   });

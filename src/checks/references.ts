@@ -24,6 +24,8 @@ function walkStrings(value: unknown, path: string, visit: (s: string, path: stri
  * - every Secret/ConfigMap reference (env, envFrom, volumes, imagePullSecrets) points at an object the output
  *   produces (for ExternalSecrets, the Secret they fill) or the environment declares, and at a key it has;
  * - every serviceAccountName exists;
+ * - every Ingress backend is a Service synthesized in the Ingress's namespace, on a port it exposes (by number
+ *   or name), and no two Ingresses route the same host and path;
  * - no two objects share kind, namespace and name.
  */
 export function checkReferences(objects: readonly RenderedObject[], env: EnvironmentConfig): string[] {
@@ -77,6 +79,34 @@ export function checkReferences(objects: readonly RenderedObject[], env: Environ
     if (s.service) externalServices.set(`${s.namespace ?? env.namespace}/${s.service}`, s.port);
   }
   const shortNames = new Set([...services.keys(), ...externalServices.keys()].map((k) => k.split('/')[1]));
+
+  const routes = new Map<string, string>();
+  for (const o of objects.filter((x) => x.manifest.kind === 'Ingress')) {
+    const m = o.manifest;
+    const ns = m.metadata?.namespace ?? '';
+    const where = `${o.path} (Ingress ${m.metadata?.name})`;
+    const backends: Array<{ b: any; field: string }> = [];
+    if (m.spec?.defaultBackend) backends.push({ b: m.spec.defaultBackend, field: 'spec.defaultBackend' });
+    (m.spec?.rules ?? []).forEach((r: any, i: number) => (r.http?.paths ?? []).forEach((p: any, j: number) => {
+      backends.push({ b: p.backend, field: `spec.rules[${i}].http.paths[${j}].backend` });
+      const route = `${r.host ?? '*'}${p.path ?? '/'}`;
+      if (routes.has(route)) problems.push(`${where}: ${route} is also routed by ${routes.get(route)}. Fix: route each host and path once`);
+      else routes.set(route, where);
+    }));
+    for (const { b, field } of backends) {
+      const svc = b?.service;
+      if (!svc) {
+        problems.push(`${where}: ${field} is not a Service backend. Fix: route to a synthesized Service`);
+        continue;
+      }
+      const info = services.get(`${ns}/${svc.name}`);
+      if (!info) {
+        problems.push(`${where}: ${field} routes to Service ${ns}/${svc.name}, which is not synthesized in environment '${env.name}'. Fix: route to a Service the platform creates in the Ingress's namespace`);
+      } else if (svc.port?.number !== undefined ? !info.ports.has(svc.port.number) : !info.portNames.has(svc.port?.name)) {
+        problems.push(`${where}: ${field} uses port ${svc.port?.number ?? svc.port?.name} of Service ${ns}/${svc.name}, which exposes ${[...info.ports].join(', ')} (${[...info.portNames].join(', ')}). Fix: use an exposed port`);
+      }
+    }
+  }
 
   for (const o of objects) {
     const m = o.manifest;

@@ -295,6 +295,7 @@ export abstract class PlatformComponent extends Chart {
     service: ServiceDescriptor<P>; port: P;
     health: { path: string; service?: ServiceDescriptor<H>; port?: H };
     publicHost?: DiscoverableEndpoint['publicHost']; publicPath?: string;
+    ingress?: DiscoverableEndpoint['ingress']; identityHeader?: string;
   }): void {
     const healthService: ServiceDescriptor = entry.health.service ?? entry.service;
     const healthPort: string = entry.health.port ?? entry.port;
@@ -313,8 +314,19 @@ export abstract class PlatformComponent extends Chart {
     this.graph.addDiscoverable({
       component: this.component, id: entry.id, name: entry.name, category: entry.category, description: entry.description, icon: entry.icon,
       service: entry.service, port: entry.port, health: { service: healthService, port: healthPort, path: entry.health.path },
-      publicHost: entry.publicHost, publicPath: entry.publicPath,
+      publicHost: entry.publicHost, publicPath: entry.publicPath, ingress: entry.ingress, identityHeader: entry.identityHeader,
     });
+  }
+
+  /**
+   * Declares pods that act for this component without being synthesized by it (e.g. a server another tool
+   * installs, which this component configures): network policies admit them where this component consumes.
+   */
+  public declareClientPods(namespace: string, podSelector: Readonly<Record<string, string>>, reason: string): void {
+    if (Object.keys(podSelector).length === 0) {
+      throw new PlatformConfigError(this.where('client pods'), 'an empty pod selector selects every pod of the namespace', 'give the labels of exactly those pods');
+    }
+    this.graph.addClientPods({ component: this.component, namespace, podSelector: { ...podSelector }, reason });
   }
 
   /** A StatefulSet with volume claim templates on the environment's storage class. */

@@ -58,6 +58,44 @@ export interface Edge {
    * @default false
    */
   readonly soft?: boolean;
+  /**
+   * A scrape recorded by a ServiceMonitor: the client is the environment's Prometheus, not a pod of `from`
+   * (network policies admit the Prometheus pods on this port).
+   * @default false
+   */
+  readonly scrape?: boolean;
+}
+
+/**
+ * Pods that act for a component but are not synthesized by it (e.g. the Velero server, installed by
+ * `velero install`, which the backup component configures): the client side of its edges in network policies.
+ */
+export interface ClientPods {
+  readonly component: string;
+  readonly namespace: string;
+  /** Labels that select exactly these pods. */
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** Why these pods act for the component. */
+  readonly reason: string;
+}
+
+/** How a user-facing endpoint is published on its public host (see `DiscoverableEndpoint.publicHost`). */
+export interface PublicIngressOptions {
+  /**
+   * The Ingress name (keep the name of an Ingress that serves the host today, so it is replaced, not duplicated).
+   * @default - the endpoint's id
+   */
+  readonly name?: string;
+  /**
+   * The path routed to the Service.
+   * @default '/'
+   */
+  readonly path?: string;
+  /**
+   * Ingress-controller annotations this endpoint needs (e.g. the request body limit of an upload UI).
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** A workload and the deviations its containers declared. */
@@ -110,6 +148,16 @@ export interface DiscoverableEndpoint {
   readonly publicHost?: PublicHostId;
   /** @default '' */
   readonly publicPath?: string;
+  /** @default - the defaults of `PublicIngressOptions` */
+  readonly ingress?: PublicIngressOptions;
+  /**
+   * The request header this endpoint trusts as the logged-in user (single sign-on by the ingress, e.g.
+   * `X-WEBAUTH-USER`). Such an endpoint is reachable only from the ingress controller: no other component may
+   * consume its port, the portal checks its health through its public URL, and the synth fails unless the
+   * environment's ingress sets that header from its authentication response.
+   * @default - it trusts no header
+   */
+  readonly identityHeader?: string;
 }
 
 const GRAPH_ID = 'PlatformGraph';
@@ -131,6 +179,7 @@ export class PlatformGraph extends Construct {
   private readonly _components = new Set<string>();
   private readonly _discoverables: DiscoverableEndpoint[] = [];
   private readonly _registryConsumers = new Set<string>();
+  private readonly _clientPods: ClientPods[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -170,6 +219,16 @@ export class PlatformGraph extends Construct {
     return [...this._discoverables].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /** Declares pods outside a component's own workloads that act for it (the client side of its edges). */
+  public addClientPods(c: ClientPods): void {
+    this._clientPods.push(c);
+  }
+
+  /** The declared client pods, in declaration order. */
+  public get clientPods(): readonly ClientPods[] {
+    return this._clientPods;
+  }
+
   public get components(): readonly string[] {
     return [...this._components];
   }
@@ -186,7 +245,8 @@ export class PlatformGraph extends Construct {
   public get edges(): readonly Edge[] {
     const derived: Edge[] = [];
     for (const from of [...this._registryConsumers].sort()) {
-      for (const d of this.discoverables) {
+      // An endpoint that trusts an identity header is reached through the ingress only (health: public URL).
+      for (const d of this.discoverables.filter((x) => !x.identityHeader)) {
         for (const [svc, port] of [[d.service, d.port], [d.health.service, d.health.port]] as const) {
           const e: Edge = { from, to: d.component, kind: 'service', target: svc.name, detail: port, soft: true };
           if (![...this._edges, ...derived].some((x) => x.from === e.from && x.to === e.to && x.target === e.target && x.detail === e.detail)) derived.push(e);

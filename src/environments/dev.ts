@@ -16,7 +16,8 @@ export const dev: EnvironmentInput = {
     trino: { replicas: { coordinator: 1, worker: 1 }, catalogs: { postgresql: { 'postgres-workflow': 'workflow' } } },
     iceberg: { compaction: { resources: 'small' } },
     redis: { auth: { enabled: false } },
-    superset: { replicas: { web: 1, worker: 1, beat: 1 } },
+    // No ingress (and so no single sign-on) in dev: Superset uses its login form instead of the header login.
+    superset: { replicas: { web: 1, worker: 1, beat: 1 }, remoteUserAuth: false },
     portalServices: { replicas: 1 },
     apiGateway: { replicas: 1 },
     policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
@@ -25,5 +26,8 @@ export const dev: EnvironmentInput = {
     grafana: { adminPasswordSecret: { name: 'grafana-secret-dev', key: 'admin-password' }, storage: '2Gi' },
     logging: { loki: { storage: '5Gi', retention: '72h' } },
     backup: { ttl: '72h0m0s', credentialsSecret: { name: 'minio-credentials-dev', key: 'cloud' } },
+    // dev.254carbon.local is not published: no Ingress; the policies apply as everywhere.
+    ingress: { enabled: false },
+    networkPolicies: { defaultDeny: true },
   },
 };

@@ -35,5 +35,17 @@ export const prod: EnvironmentInput = {
     grafana: { storage: '10Gi' },
     logging: { loki: { storage: '20Gi', retention: '336h' }, fluentBit: { extraNamespaces: ['monitoring', 'velero', 'victoria-metrics'] } },
     backup: { ttl: '720h0m0s' },
+    // Published through the Cloudflare tunnel to ingress-nginx (plain HTTP inside: no HTTPS redirect), certificates
+    // from cert-manager, single sign-on by ingress-nginx external authentication that returns the user in X-WEBAUTH-USER.
+    ingress: {
+      tls: { clusterIssuer: 'letsencrypt-prod' },
+      sslRedirect: false,
+      singleSignOn: {
+        authUrl: 'https://auth.254carbon.com/oauth2/auth',
+        signinUrl: 'https://auth.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
+        responseHeaders: ['X-WEBAUTH-USER', 'X-WEBAUTH-EMAIL'],
+      },
+    },
+    networkPolicies: { defaultDeny: true },
   },
 };

@@ -15,6 +15,7 @@ import { grafanaConfig } from '../components/grafana/config';
 import { loggingConfig } from '../components/logging/config';
 import { monitoringConfig } from '../components/monitoring/config';
 import { sparkHistoryConfig } from '../components/spark-history/config';
+import { ingressConfig, networkPoliciesConfig } from '../components/network/config';
 import { gitopsConfig } from '../gitops/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from './primitives';
@@ -70,6 +71,8 @@ export const environmentSchema = z.strictObject({
     logging: loggingConfig.prefault({}),
     backup: backupConfig.prefault({}),
     sparkHistory: sparkHistoryConfig.prefault({}),
+    ingress: ingressConfig.prefault({}),
+    networkPolicies: networkPoliciesConfig.prefault({}),
   }).prefault({}),
 });
 

@@ -24,5 +24,17 @@ export const staging: EnvironmentInput = {
     grafana: { adminPasswordSecret: { name: 'grafana-secret-staging', key: 'admin-password' }, storage: '5Gi' },
     logging: { loki: { storage: '10Gi', retention: '168h' } },
     backup: { ttl: '168h0m0s', credentialsSecret: { name: 'minio-credentials-staging', key: 'cloud' } },
+    // Published through the Cloudflare tunnel to ingress-nginx (plain HTTP inside: no HTTPS redirect), certificates
+    // from cert-manager, single sign-on by ingress-nginx external authentication that returns the user in X-WEBAUTH-USER.
+    ingress: {
+      tls: { clusterIssuer: 'letsencrypt-prod' },
+      sslRedirect: false,
+      singleSignOn: {
+        authUrl: 'https://auth.staging.254carbon.com/oauth2/auth',
+        signinUrl: 'https://auth.staging.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
+        responseHeaders: ['X-WEBAUTH-USER', 'X-WEBAUTH-EMAIL'],
+      },
+    },
+    networkPolicies: { defaultDeny: true },
   },
 };

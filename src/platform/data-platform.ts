@@ -22,6 +22,8 @@ import { Grafana } from '../components/grafana/grafana';
 import { Logging, lokiServiceFor } from '../components/logging/logging';
 import { PlatformMonitoring } from '../components/monitoring/monitoring';
 import { SparkHistoryServer } from '../components/spark-history/spark-history';
+import { PlatformIngresses } from '../components/network/ingress';
+import { PlatformNetworkPolicies } from '../components/network/network-policies';
 
 /** Props of `DataPlatform`. */
 export interface DataPlatformProps {
@@ -85,6 +87,11 @@ export class DataPlatform extends Construct {
       environment: env,
       trino: trino ? { coordinator: TRINO_COORDINATOR_SERVICE, metricsPort: 'trino-api', workerReplicas: c.trino.replicas.worker } : undefined,
     }));
+    // The network edge: Ingresses and NetworkPolicies, generated at render time from the complete graph. The
+    // Ingress chart always runs its checks (header logins need an ingress); it is an Application only when enabled.
+    const ingresses = new PlatformIngresses(this, 'ingress', { environment: env });
+    if (c.ingress.enabled) list.push(ingresses);
+    add(c.networkPolicies.enabled, () => new PlatformNetworkPolicies(this, 'network-policies', { environment: env }));
     // Policies last; the exceptions are generated at render time from every workload in the graph.
     if (c.policies.enabled) {
       const policies = new PlatformPolicies(this, 'platform-policies', { environment: env });

@@ -87,6 +87,15 @@ export class GraphqlGateway extends PlatformComponent {
       description: 'Unified GraphQL API of the platform services',
       service: GRAPHQL_GATEWAY_SERVICE, port: 'http', health: { path: '/healthcheck' },
       publicHost: 'graphql', publicPath: '/graphql',
+      // The reference Ingress (api-gateway chart): its name, path and CORS settings.
+      ingress: {
+        name: 'graphql-gateway', path: '/graphql',
+        annotations: {
+          'nginx.ingress.kubernetes.io/enable-cors': 'true',
+          'nginx.ingress.kubernetes.io/cors-allow-methods': 'GET, POST, OPTIONS',
+          'nginx.ingress.kubernetes.io/cors-allow-origin': '*',
+        },
+      },
     });
   }
 }

@@ -64,6 +64,8 @@ export class Backups extends PlatformComponent {
       bucket = VELERO_BUCKET;
       this.graph.claimBucket({ component: this.component, bucket, purpose: 'Velero backups of the environment' });
       config = { region: env.components.minio.region, s3ForcePathStyle: 'true', s3Url: this.endpoint(MINIO_SERVICE, 'minio-api').url('http') };
+      // Velero's server and node agents (installed by `velero install`) are the pods that use this edge.
+      this.declareClientPods(namespace, cfg.clientPodSelector, 'the Velero server and node agents write the backups to MinIO');
     } else {
       const ext = env.external.services[cfg.target.service];
       if (!ext?.host) {

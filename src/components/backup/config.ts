@@ -41,6 +41,12 @@ export const backupConfig = z.strictObject({
    * `deploy: velero` (the reference's `name: velero` selected no pod).
    */
   veleroPodSelector: z.record(z.string().min(1), z.string()).default({ deploy: 'velero' }),
+  /**
+   * The labels of every pod that talks to the backup store: the server and the node agents that upload volume
+   * data (`velero install` labels both `component: velero`). Network policies admit them to MinIO.
+   */
+  clientPodSelector: z.record(z.string().min(1), z.string()).refine((r) => Object.keys(r).length > 0, { message: 'an empty selector selects every pod; give the Velero pod labels' })
+    .default({ component: 'velero' }),
 });
 export type BackupConfig = z.infer<typeof backupConfig>;
 export type BackupTarget = z.infer<typeof backupTarget>;

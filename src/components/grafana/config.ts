@@ -11,9 +11,11 @@ export const grafanaConfig = z.strictObject({
   resources: resourceSpec.default({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '2Gi' } }),
   /** The Secret (declared under `external.secrets`, in Grafana's namespace) and key holding the admin password. */
   adminPasswordSecret: z.strictObject({ name: dnsLabel, key: z.string().min(1) }).default({ name: 'grafana-secret', key: 'admin-password' }),
-  /** The first label of Grafana's host; the rest is the environment's domain. */
-  hostPrefix: dnsLabel.default('grafana'),
-  /** The IngressClass that serves Grafana's host. */
-  ingressClassName: dnsLabel.default('nginx'),
+  /**
+   * Log users in by the header the ingress's single sign-on sets (Grafana's auth proxy, `X-WEBAUTH-USER`). Off by
+   * default: then no request header logs anyone in. On, Grafana is reachable from the ingress controller only, and
+   * the synth requires the environment's ingress to set that header (`components.ingress.singleSignOn`).
+   */
+  singleSignOn: z.boolean().default(false),
 });
 export type GrafanaConfig = z.infer<typeof grafanaConfig>;

@@ -1,10 +1,10 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { httpProbe } from '../../core/workload';
+import { publicHost } from '../../core/hosts';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { DATASOURCE_UIDS, platformDashboards } from './dashboards';
 
@@ -38,7 +38,7 @@ export const GRAFANA_DASHBOARD_DIR = '/etc/grafana/dashboards/platform';
 const PROVISIONING = '/etc/grafana/provisioning';
 
 /**
- * Grafana in its own namespace: Deployment and Service `grafana`, PVC `grafana-data`, an Ingress on
+ * Grafana in its own namespace: Deployment and Service `grafana`, PVC `grafana-data`, a published endpoint on
  * `grafana.<domain>`, and ConfigMaps for `grafana.ini`, the provisioning files and the dashboards.
  *
  * Encoded remediations: the datasources (Prometheus, the environment's Loki) and the dashboard provider are
@@ -61,7 +61,7 @@ export class Grafana extends PlatformComponent {
     const version = image.tag;
     const namespace = cfg.namespace;
     this.service = grafanaServiceFor(env);
-    this.host = `${cfg.hostPrefix}.${env.domain}`;
+    this.host = publicHost('grafana', env.domain);
     const name = this.service.name;
     const role = 'visualization';
     const names = {
@@ -84,7 +84,7 @@ export class Grafana extends PlatformComponent {
     const usable = props.loki ? dashboards : Object.fromEntries(Object.entries(dashboards).filter(([, d]) =>
       !JSON.stringify(d).includes(`"uid":"${DATASOURCE_UIDS.loki}"`)));
 
-    this.addConfigMap(names.config, { 'grafana.ini': grafanaIni(this.host) }, role, version, namespace);
+    this.addConfigMap(names.config, { 'grafana.ini': grafanaIni(this.host, cfg.singleSignOn ? GRAFANA_IDENTITY_HEADER : undefined) }, role, version, namespace);
     this.addConfigMap(names.provisioning, {
       'datasources.yaml': stringify({ apiVersion: 1, datasources }),
       'dashboards.yaml': stringify({
@@ -140,21 +140,24 @@ export class Grafana extends PlatformComponent {
       },
     });
 
-    new k8s.KubeIngress(this, `Ingress.${name}`, {
-      metadata: { name, namespace, labels: this.labelsFor(role, version) },
-      spec: {
-        ingressClassName: cfg.ingressClassName,
-        rules: [{
-          host: this.host,
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: this.service.ports.grafana } } } }] },
-        }],
-      },
+    // Published on grafana.<domain> by the environment's Ingresses (like every user-facing endpoint).
+    this.addDiscoverable({
+      id: 'grafana', name: 'Grafana', category: 'monitoring', icon: 'activity',
+      description: 'Dashboards and logs of the platform',
+      service: this.service, port: 'grafana', health: { path: '/api/health' }, publicHost: 'grafana',
+      identityHeader: cfg.singleSignOn ? GRAFANA_IDENTITY_HEADER : undefined,
     });
   }
 }
 
-/** `grafana.ini`: login form with the admin user, no sign-up, no anonymous access, and no auth proxy. */
-export function grafanaIni(host: string): string {
+/** The header Grafana's auth proxy trusts when `components.grafana.singleSignOn` is on. */
+export const GRAFANA_IDENTITY_HEADER = 'X-WEBAUTH-USER';
+
+/**
+ * `grafana.ini`: login form with the admin user, no sign-up, no anonymous access, and no auth proxy unless an
+ * identity header is given (single sign-on at the ingress; Grafana must then be reachable from the ingress only).
+ */
+export function grafanaIni(host: string, identityHeader?: string): string {
   return [
     '[server]',
     'http_port = 3000',
@@ -188,9 +191,10 @@ export function grafanaIni(host: string): string {
     '[auth.basic]',
     'enabled = false',
     '',
-    // No login by request header: anything that can reach the Service could otherwise claim any user.
+    // No login by request header unless the ingress sets it and nothing else reaches the Service (network
+    // policy): anything that can reach the Service could otherwise claim any user.
     '[auth.proxy]',
-    'enabled = false',
+    ...(identityHeader ? ['enabled = true', `header_name = ${identityHeader}`, 'header_property = username', 'auto_sign_up = true'] : ['enabled = false']),
     '',
     '[log]',
     'mode = console',

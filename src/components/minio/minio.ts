@@ -119,6 +119,8 @@ export class MinIO extends PlatformComponent {
       service: MINIO_CONSOLE_SERVICE, port: 'minio-console',
       health: { service: MINIO_SERVICE, port: 'minio-api', path: '/minio/health/live' },
       publicHost: 'minio',
+      // The reference Ingress name; uploads through the console have no size limit at the ingress.
+      ingress: { name: 'minio-console', annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '0' } },
     });
 
     const api = this.endpoint(MINIO_SERVICE, 'minio-api');

@@ -77,7 +77,8 @@ export function addServiceMonitor(scope: PlatformComponent, name: string, servic
       throw new PlatformConfigError(scope.where(`ServiceMonitor ${name}`), `no Service of ${services.map((s) => s.name).join(', ')} has a port '${e.port}'`,
         `scrape one of the ports ${[...new Set(services.flatMap((s) => Object.keys(s.ports)))].join(', ')}`);
     }
-    for (const s of owners) scope.endpoint(s as ServiceDescriptor<string>, e.port);
+    // A scrape edge: the client is the environment's Prometheus (network policies admit it on this port).
+    for (const s of owners) scope.graph.addEdge({ from: scope.component, to: s.component, kind: 'service', target: s.name, detail: e.port, scrape: true });
   }
   const keep = services.map((s) => s.name).sort().join('|');
   const spec: ServiceMonitorSpecEndpoints[] = endpoints.map((e) => ({

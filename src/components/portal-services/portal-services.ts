@@ -79,6 +79,7 @@ export class PortalServices extends PlatformComponent {
     this.graph.consumeRegistry(this.component);
     const registry = () => registryJson(this.graph.discoverables, {
       namespace: this.ns, domain: props.environment.domain, cloudflareAccess: cfg.cloudflareAccess, timeoutMs: cfg.healthTimeoutMs,
+      published: props.environment.components.ingress.enabled,
     });
     this.addConfigMap(PORTAL_REGISTRY_CONFIGMAP, { 'services.json': Lazy.any({ produce: registry }) as unknown as string }, 'registry', version);
 

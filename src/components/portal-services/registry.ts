@@ -15,7 +15,10 @@ export interface RegistryEntry {
   readonly description: string;
   readonly icon: string;
   readonly healthPath: string;
-  /** The full URL the portal checks: the health path on the health port (which may differ from `internalUrl`'s). */
+  /**
+   * The full URL the portal checks: the health path on the health port (which may differ from `internalUrl`'s),
+   * or on the public host for an endpoint that trusts a login header (only the ingress reaches it).
+   */
   readonly healthUrl: string;
   readonly useCloudflareAccess: boolean;
   readonly timeoutMs: number;
@@ -27,6 +30,12 @@ export interface RegistryContext {
   readonly domain: string;
   readonly cloudflareAccess: boolean;
   readonly timeoutMs: number;
+  /**
+   * Whether the environment publishes its endpoints through Ingresses (`components.ingress.enabled`); if not,
+   * no entry has a public URL.
+   * @default true
+   */
+  readonly published?: boolean;
 }
 
 /** The registry entries of the registered endpoints, in id order: FQDNs from the namespace, public URLs from the domain. */
@@ -34,7 +43,11 @@ export function registryEntries(endpoints: readonly DiscoverableEndpoint[], ctx:
   return [...endpoints].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((d) => {
     const at = (svc: DiscoverableEndpoint['service'], port: string) =>
       makeEndpoint(serviceFqdn(svc.name, svc.namespace ?? ctx.namespace), (svc.ports as Record<string, number>)[port]);
-    const url = d.publicHost ? publicUrl(d.publicHost, ctx.domain, d.publicPath ?? '') : undefined;
+    const url = d.publicHost && ctx.published !== false ? publicUrl(d.publicHost, ctx.domain, d.publicPath ?? '') : undefined;
+    // An endpoint that trusts a login header admits the ingress only: it is checked through its public host.
+    const healthUrl = d.identityHeader && d.publicHost && ctx.published !== false
+      ? publicUrl(d.publicHost, ctx.domain, d.health.path)
+      : at(d.health.service, d.health.port).url('http', d.health.path);
     return {
       id: d.id,
       name: d.name,
@@ -44,7 +57,7 @@ export function registryEntries(endpoints: readonly DiscoverableEndpoint[], ctx:
       description: d.description,
       icon: d.icon,
       healthPath: d.health.path,
-      healthUrl: at(d.health.service, d.health.port).url('http', d.health.path),
+      healthUrl,
       useCloudflareAccess: url !== undefined && ctx.cloudflareAccess,
       timeoutMs: ctx.timeoutMs,
     };

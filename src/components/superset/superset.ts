@@ -7,6 +7,9 @@ import { ContainerSpec, EnvValue, execProbe, httpProbe } from '../../core/worklo
 import { REDIS_PASSWORD_SECRET, REDIS_SERVICE, RedisPasswordKey } from '../redis/redis';
 import { SUPERSET_LEGACY_SECRET, SUPERSET_SECRET, SupersetSecretKey } from './secrets';
 
+/** The header Superset's remote-user auth trusts (`AUTH_REMOTE_USER_ENV_VAR = HTTP_X_WEBAUTH_USER`). */
+export const SUPERSET_IDENTITY_HEADER = 'X-WEBAUTH-USER';
+
 /** The Superset web Service, `superset` on 8088, as in the reference pack (the Ingress backend). */
 export const SUPERSET_SERVICE: ServiceDescriptor<'superset'> = { component: 'superset', name: 'superset', ports: { superset: 8088 } };
 
@@ -246,6 +249,8 @@ export class Superset extends PlatformComponent {
         id: 'superset', name: 'Superset', category: 'data', icon: 'chart',
         description: 'Dashboards and SQL exploration',
         service: SUPERSET_SERVICE, port: 'superset', health: { path: '/health' }, publicHost: 'superset',
+        // With remote-user auth Superset logs in whoever this header names: reachable from the ingress only.
+        identityHeader: cfg.remoteUserAuth ? SUPERSET_IDENTITY_HEADER : undefined,
       });
     }
     this.addDeployment(web, {
@@ -404,7 +409,7 @@ export function renderConfig(c: ConfigInput): string {
     ...(c.remoteUserAuth ? [
       '# The ingress (Cloudflare Access) authenticates and forwards the user in the X-WEBAUTH-USER header.',
       'AUTH_TYPE = AUTH_REMOTE_USER',
-      'AUTH_REMOTE_USER_ENV_VAR = "HTTP_X_WEBAUTH_USER"',
+      `AUTH_REMOTE_USER_ENV_VAR = "HTTP_${SUPERSET_IDENTITY_HEADER.replace(/-/g, '_').toUpperCase()}"`,
       'AUTH_USER_REGISTRATION = True',
       'AUTH_USER_REGISTRATION_ROLE = "Gamma"',
     ] : [
