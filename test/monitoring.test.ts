@@ -103,7 +103,7 @@ describe('Prometheus rules and ServiceMonitors', () => {
     const objs = objectsOf('prod');
     const sm = find(objs, 'ServiceMonitor', 'trino');
     expect(sm.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'trino', 'app.kubernetes.io/instance': 'trino-prod' });
-    expect(sm.spec.endpoints[0]).toMatchObject({ port: 'trino-api', path: '/metrics' });
+    expect(sm.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
     expect(sm.spec.endpoints[0].relabelings[0].regex).toBe('trino-coordinator');
     const rule = rulesOf(objs).find(({ rule: r }) => r.alert === 'TrinoWorkersBelowReplicas')!.rule;
     expect(rule.expr).toBe('(sum(kube_deployment_status_replicas_available{namespace="data-platform", deployment="trino-worker"}) or on () vector(0)) < 3');

@@ -115,7 +115,7 @@ describe('Trino', () => {
   test.each(ENVS)('coordinator and workers share one catalogs ConfigMap; every ConfigMap is mounted; no TRINO_* variables (%s)', (env) => {
     const objs = objectsOf(env).filter((o) => o.path.includes('/trino/'));
     const configMaps = objs.filter((o) => o.manifest.kind === 'ConfigMap').map((o) => o.manifest.metadata.name).sort();
-    expect(configMaps).toEqual(['trino-catalogs', 'trino-coordinator-config', 'trino-worker-config']);
+    expect(configMaps).toEqual(['trino-catalogs', 'trino-coordinator-config', 'trino-metrics-proxy', 'trino-worker-config']);
     const mounted = new Set<string>();
     const catalogText = Object.values(find(objs, 'ConfigMap', 'trino-catalogs').data as Record<string, string>).join('\n');
     for (const role of ROLES) {
@@ -147,8 +147,8 @@ describe('Trino', () => {
     }
     const svc = find(objs, 'Service', 'trino-coordinator');
     expect(svc.spec.selector).toEqual({ app: 'trino-coordinator' });
-    expect(svc.spec.ports).toEqual([expect.objectContaining({ name: 'trino-api', port: 8080 })]);
-    expect(TRINO_COORDINATOR_SERVICE).toEqual({ component: 'trino', name: 'trino-coordinator', ports: { 'trino-api': 8080 } });
+    expect(svc.spec.ports).toEqual([expect.objectContaining({ name: 'trino-api', port: 8080 }), expect.objectContaining({ name: 'metrics', port: 9090 })]);
+    expect(TRINO_COORDINATOR_SERVICE).toEqual({ component: 'trino', name: 'trino-coordinator', ports: { 'trino-api': 8080, 'metrics': 9090 } });
   });
 
   describe('bad input fails the synth with a message naming it', () => {
@@ -192,5 +192,26 @@ describe('Trino', () => {
   test('memory derivation in numbers', () => {
     expect(deriveTrinoMemory({ limit: '16Gi', heapPercent: 75, queryMaxMemoryPerNodePercent: 50, heapHeadroomPercent: 30 }, 'x'))
       .toEqual({ limitMiB: 16384, heapMiB: 12288, queryMaxMemoryPerNodeMiB: 6144, heapHeadroomPerNodeMiB: 3686 });
+  });
+});
+
+describe('Trino metrics', () => {
+  test.each(ENVS)('regression: Prometheus scrapes /metrics through a proxy that names the user Trino requires (%s)', (env) => {
+    const objs = objectsOf(env);
+    const svc = find(objs, 'Service', 'trino-coordinator');
+    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['trino-api', 8080], ['metrics', 9090]]);
+    const pod = podOf(find(objs, 'Deployment', 'trino-coordinator'));
+    expect(pod.containers[0].name).toBe('trino-coordinator');
+    const proxy = pod.containers.find((c: any) => c.name === 'metrics-proxy');
+    expect(proxy.ports).toEqual([{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
+    expect(proxy.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101, readOnlyRootFilesystem: true });
+    const conf: string = find(objs, 'ConfigMap', 'trino-metrics-proxy').data['nginx.conf'];
+    expect(conf).toContain('proxy_pass http://127.0.0.1:8080/metrics;');
+    expect(conf).toContain('proxy_set_header X-Trino-User prometheus;');
+    expect(conf).toMatch(/location \/ \{ return 404; \}/);
+    // The workers have no proxy: only the coordinator serves the cluster's metrics.
+    expect(podOf(find(objs, 'Deployment', 'trino-worker')).containers.map((c: any) => c.name)).toEqual(['trino-worker']);
+    const sm = find(objs, 'ServiceMonitor', 'trino');
+    expect(sm.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
   });
 });

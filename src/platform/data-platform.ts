@@ -85,7 +85,7 @@ export class DataPlatform extends Construct {
     }));
     add(c.monitoring.enabled, () => new PlatformMonitoring(this, 'monitoring', {
       environment: env,
-      trino: trino ? { coordinator: TRINO_COORDINATOR_SERVICE, metricsPort: 'trino-api', workerReplicas: c.trino.replicas.worker } : undefined,
+      trino: trino ? { coordinator: TRINO_COORDINATOR_SERVICE, metricsPort: 'metrics', workerReplicas: c.trino.replicas.worker } : undefined,
     }));
     // The network edge: Ingresses and NetworkPolicies, generated at render time from the complete graph. The
     // Ingress chart always runs its checks (header logins need an ingress); it is an Application only when enabled.

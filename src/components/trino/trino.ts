@@ -5,19 +5,62 @@ import { PlatformConfigError } from '../../core/errors';
 import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { ResourceRequirements } from '../../core/resources';
-import { execProbe, httpProbe } from '../../core/workload';
+import { ContainerSpec, execProbe, httpProbe } from '../../core/workload';
 import { ICEBERG_REST_SERVICE } from '../iceberg/rest-catalog';
 import { icebergWarehouse, IcebergWarehouse } from '../iceberg/warehouse';
 import { MINIO_SERVICE } from '../minio/minio';
 import { propertiesFile, renderCatalog, RenderedCatalog, TrinoCatalogSpec, trinoVersionNumber } from './catalogs';
 import { deriveTrinoMemory, TrinoMemory } from './memory';
 
-/** The coordinator Service, `trino-coordinator` on 8080 (port name as in the reference pack). */
-export const TRINO_COORDINATOR_SERVICE: ServiceDescriptor<'trino-api'> = {
+/**
+ * The coordinator Service, `trino-coordinator` on 8080 (port name as in the reference pack), plus `metrics` (9090):
+ * the coordinator's OpenMetrics endpoint behind a proxy that names the scraping user (Trino answers `/metrics`
+ * only to an identified user, and a ServiceMonitor cannot send headers).
+ */
+export const TRINO_COORDINATOR_SERVICE: ServiceDescriptor<'trino-api' | 'metrics'> = {
   component: 'trino',
   name: 'trino-coordinator',
-  ports: { 'trino-api': 8080 },
+  ports: { 'trino-api': 8080, 'metrics': 9090 },
 };
+
+/** The user the metrics proxy names in `X-Trino-User` when Prometheus scrapes `/metrics`. */
+export const TRINO_METRICS_USER = 'prometheus';
+
+/** The ConfigMap of the coordinator's metrics proxy. */
+export const TRINO_METRICS_PROXY_CONFIGMAP = 'trino-metrics-proxy';
+
+/**
+ * nginx configuration of the metrics proxy: `GET /metrics` on `listen` is forwarded to the coordinator on
+ * localhost with `X-Trino-User` set; `/healthz` answers the probes; everything else is 404. Temporary files go
+ * to /tmp (the root filesystem is read-only).
+ */
+export function metricsProxyConfig(listen: number, trinoPort: number): string {
+  return [
+    'worker_processes 1;',
+    'pid /tmp/nginx.pid;',
+    'error_log /dev/stderr warn;',
+    'events { worker_connections 64; }',
+    'http {',
+    '  access_log off;',
+    '  client_body_temp_path /tmp/client_temp;',
+    '  proxy_temp_path /tmp/proxy_temp;',
+    '  fastcgi_temp_path /tmp/fastcgi_temp;',
+    '  uwsgi_temp_path /tmp/uwsgi_temp;',
+    '  scgi_temp_path /tmp/scgi_temp;',
+    '  server {',
+    `    listen ${listen};`,
+    '    location = /metrics {',
+    '      limit_except GET { deny all; }',
+    `      proxy_pass http://127.0.0.1:${trinoPort}/metrics;`,
+    `      proxy_set_header X-Trino-User ${TRINO_METRICS_USER};`,
+    '    }',
+    '    location = /healthz { return 200 "ok\\n"; }',
+    '    location / { return 404; }',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
 
 /** The ConfigMap with every catalog, mounted by the coordinator and every worker. */
 export const TRINO_CATALOGS_CONFIGMAP = 'trino-catalogs';
@@ -31,6 +74,11 @@ const HEALTH_CHECK = '/usr/lib/trino/bin/health-check';
 
 /** Props of `Trino`. */
 export interface TrinoProps extends PlatformComponentProps {
+  /**
+   * The image of the coordinator's metrics proxy (nginx, unprivileged).
+   * @default 'docker.io/nginxinc/nginx-unprivileged:1.27.3-alpine'
+   */
+  readonly metricsProxyImage?: string;
   /**
    * The Trino release; catalog keys are validated against it.
    * @default '436'
@@ -61,6 +109,8 @@ export interface TrinoProps extends PlatformComponentProps {
 /** What a Trino node needs to render its files. */
 interface NodeContext {
   readonly version: string;
+  /** Extra containers and volumes of one role's pods (the coordinator's metrics proxy). */
+  readonly sidecars?: Partial<Record<'coordinator' | 'worker', { containers: ContainerSpec[]; volumes: k8s.Volume[] }>>;
   readonly image: Image;
   readonly discoveryUri: string;
   readonly nodeEnvironment: string;
@@ -143,8 +193,26 @@ export class Trino extends PlatformComponent {
     // What every worker can give one query (the coordinator's own share when it is the only node doing work).
     const workers = cfg.replicas.worker;
     const perNode = this.sizing(workers > 0 ? 'worker' : 'coordinator').memory.queryMaxMemoryPerNodeMiB;
+    // The coordinator's metrics proxy: Trino serves /metrics only to an identified user (X-Trino-User), which a
+    // ServiceMonitor cannot send, so a small nginx beside it adds the header for the scrape and serves nothing else.
+    const proxyImage = Image.parse(props.metricsProxyImage ?? 'docker.io/nginxinc/nginx-unprivileged:1.27.3-alpine', this.where('metricsProxyImage'));
+    const metricsPort = TRINO_COORDINATOR_SERVICE.ports.metrics;
+    this.addConfigMap(TRINO_METRICS_PROXY_CONFIGMAP, { 'nginx.conf': metricsProxyConfig(metricsPort, TRINO_COORDINATOR_SERVICE.ports['trino-api']) }, 'metrics-proxy', proxyImage.tag);
+    const metricsProxy: ContainerSpec = {
+      name: 'metrics-proxy',
+      image: proxyImage,
+      command: ['nginx', '-c', '/etc/nginx-proxy/nginx.conf', '-g', 'daemon off;'],
+      ports: { metrics: metricsPort },
+      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+      security: { uid: 101, gid: 101 },
+      writablePaths: ['/tmp'],
+      mounts: [{ name: 'metrics-proxy-config', mountPath: '/etc/nginx-proxy', readOnly: true }],
+      livenessProbe: httpProbe('/healthz', 'metrics', { periodSeconds: 30, timeoutSeconds: 5 }),
+      readinessProbe: httpProbe('/healthz', 'metrics', { periodSeconds: 10, timeoutSeconds: 5 }),
+    };
     const ctx: NodeContext = {
       version: this.version,
+      sidecars: { coordinator: { containers: [metricsProxy], volumes: [{ name: 'metrics-proxy-config', configMap: { name: TRINO_METRICS_PROXY_CONFIGMAP } }] } },
       image,
       discoveryUri: this.endpoint(TRINO_COORDINATOR_SERVICE, 'trino-api').url('http'),
       nodeEnvironment: env.name.replace(/-/g, '_'),
@@ -195,6 +263,7 @@ export class Trino extends PlatformComponent {
         volumes: [
           { name: 'trino-config', configMap: { name: configMap } },
           { name: 'trino-catalogs', configMap: { name: TRINO_CATALOGS_CONFIGMAP } },
+          ...(ctx.sidecars?.[role]?.volumes ?? []),
         ],
         containers: [{
           name,
@@ -211,7 +280,7 @@ export class Trino extends PlatformComponent {
           startupProbe: httpProbe('/v1/info', port, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
           livenessProbe: httpProbe('/v1/info', port, { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 6 }),
           readinessProbe: execProbe([HEALTH_CHECK], { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
-        }],
+        }, ...(ctx.sidecars?.[role]?.containers ?? [])],
       },
     });
     return memory;
