@@ -148,7 +148,7 @@ describe('PortalServices', () => {
       }
     }
     const byId = Object.fromEntries(entries.map((e) => [e.id, e]));
-    expect(byId.dolphinscheduler.url).toBe(pub(`https://dolphin.${DOMAINS[env]}`));
+    expect(byId.dolphinscheduler.url).toBe(pub(`https://dolphin.${DOMAINS[env]}/dolphinscheduler/ui/`));
     expect(byId.dolphinscheduler).toMatchObject({
       internalUrl: `http://dolphinscheduler-api.${NAMESPACES[env]}.svc.cluster.local:12345`,
       healthPath: '/dolphinscheduler/actuator/health',

@@ -205,7 +205,7 @@ export class DolphinSchedulerStack extends PlatformComponent {
         id: 'dolphinscheduler', name: 'DolphinScheduler', category: 'workflow', icon: 'workflow',
         description: 'Workflow orchestration and task scheduling',
         service: DOLPHINSCHEDULER_SERVICES.api, port: 'api', health: { path: SERVERS.api.health.path },
-        publicHost: 'dolphinscheduler',
+        publicHost: 'dolphinscheduler', publicPath: '/dolphinscheduler/ui/',
       });
     }
   }

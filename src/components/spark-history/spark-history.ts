@@ -4,7 +4,7 @@ import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { toMebibytes } from '../../core/resources';
 import { httpProbe } from '../../core/workload';
-import { MINIO_SERVICE } from '../minio/minio';
+import { MINIO_SERVICE, MINIO_DEFAULT_IMAGE } from '../minio/minio';
 
 /** The history UI Service, as in the reference pack. */
 export const SPARK_HISTORY_SERVICE: ServiceDescriptor<'history-ui'> = { component: 'spark-history', name: 'spark-history-server', ports: { 'history-ui': 18080 } };
@@ -39,7 +39,7 @@ export interface SparkHistoryServerProps extends PlatformComponentProps {
   readonly mavenRepository?: string;
   /**
    * The MinIO client image of the init container that makes sure the event-log bucket exists.
-   * @default quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z
+   * @default MINIO_DEFAULT_IMAGE (the maintained MinIO build the MinIO component runs, which ships `mc`)
    */
   readonly clientImage?: string;
   /**
@@ -74,7 +74,7 @@ export class SparkHistoryServer extends PlatformComponent {
     const cfg = env.components.sparkHistory;
     const image = Image.parse(props.image ?? 'docker.io/apache/spark:3.5.0', this.where('image'));
     const fetch = Image.parse(props.fetchImage ?? 'docker.io/curlimages/curl:8.10.1', this.where('fetchImage'));
-    const mc = Image.parse(props.clientImage ?? 'quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z', this.where('clientImage'));
+    const mc = Image.parse(props.clientImage ?? MINIO_DEFAULT_IMAGE, this.where('clientImage'));
     const version = image.tag;
     const role = 'history';
     const repo = (props.mavenRepository ?? 'https://repo1.maven.org/maven2').replace(/\/+$/, '');
