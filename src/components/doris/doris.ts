@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { DorisCluster, DorisClusterComponentSpec } from '../../../imports/doris.selectdb.com';
-import { PlatformComponent, PlatformComponentProps } from '../../core/component';
+import { componentSelector, PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { PlatformConfigError } from '../../core/errors';
 import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
@@ -11,6 +11,18 @@ export const DORIS_CLUSTER = 'doris';
 
 /** The FE Service the operator creates (HTTP 8030, MySQL protocol 9030). */
 export const DORIS_FE_SERVICE: ServiceDescriptor<'http' | 'query'> = { component: 'doris', name: `${DORIS_CLUSTER}-fe-service`, ports: { http: 8030, query: 9030 } };
+
+/** Labels the Doris Operator puts on the FE pods of a DorisCluster (its StatefulSet selector). */
+export const DORIS_FE_POD_SELECTOR: Readonly<Record<string, string>> = {
+  'app.doris.ownerreference/name': `${DORIS_CLUSTER}-fe`,
+  'app.kubernetes.io/component': 'fe',
+};
+
+/**
+ * The FE's HTTP port (web UI and /api/health) as a Service the platform owns, selecting the operator's FE pods:
+ * the Ingress and the portal route to it, so their backend is a synthesized Service and port.
+ */
+export const DORIS_FE_HTTP_SERVICE: ServiceDescriptor<'http'> = { component: 'doris', name: `${DORIS_CLUSTER}-fe-http`, ports: { http: 8030 } };
 
 /** Props of `Doris`. */
 export interface DorisProps extends PlatformComponentProps {
@@ -46,6 +58,8 @@ export class Doris extends PlatformComponent {
         replicas: r.replicas,
         image: image.reference,
         imagePullSecrets: env.imagePullSecrets.length ? env.imagePullSecrets.map((name) => ({ name })) : undefined,
+        // The component's name/instance labels on the operator's pods, so that network policies select them.
+        podLabels: componentSelector(this.component, env.name),
         requests: { ...r.resources.requests },
         limits: { ...r.resources.limits },
         persistentVolumes: [{
@@ -55,6 +69,17 @@ export class Doris extends PlatformComponent {
         }],
       };
     };
+    const version = cfg.version;
+    // The operator's FE and BE pods talk to each other (heartbeats, query fragments): a component-internal path.
+    this.declareClientPods(this.ns, componentSelector(this.component, env.name), 'the FE and BE pods the Doris Operator creates from the DorisCluster');
+    this.addService(DORIS_FE_HTTP_SERVICE, { selector: DORIS_FE_POD_SELECTOR, role: 'fe', version });
+    this.endpoint(DORIS_FE_HTTP_SERVICE, 'http'); // the BE and FE pods reach the FE: a path inside the component
+    this.addDiscoverable({
+      id: 'doris', name: 'Doris', category: 'data', icon: 'database',
+      description: 'Real-time analytical database (Apache Doris)',
+      service: DORIS_FE_HTTP_SERVICE, port: 'http', health: { path: '/api/health' }, publicHost: 'doris',
+      ingress: { name: 'doris-fe' },
+    });
     new DorisCluster(this, `DorisCluster.${DORIS_CLUSTER}`, {
       metadata: { name: DORIS_CLUSTER, labels: this.labelsFor('olap', cfg.version) },
       spec: {
