@@ -8,12 +8,18 @@ const FQDN = /(?<![A-Za-z0-9.-])((?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?\.)+)svc(?:\.
 const URL_HOST = /\b[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s'"]*@)?([A-Za-z0-9-]+)(?::(\d{1,5}))?(?=[/'"\s?,;]|$)/g;
 const HOST_PORT = /(?<![A-Za-z0-9.\-/:@])([a-z0-9](?:[-a-z0-9]*[a-z0-9])?):(\d{2,5})\b/g;
 
-function walkStrings(value: unknown, path: string, visit: (s: string, path: string) => void): void {
-  if (typeof value === 'string') visit(value, path);
-  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, `${path}[${i}]`, visit));
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) walkStrings(v, path ? `${path}.${k}` : k, visit);
-  }
+/** Visits every string of a manifest; the field path is built only when asked for (for a message). */
+function walkStrings(value: unknown, visit: (s: string, path: () => string) => void): void {
+  const segments: Array<string | number> = [];
+  const pathOf = () => segments.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') visit(v, pathOf);
+    else if (Array.isArray(v)) v.forEach((x, i) => { segments.push(i); walk(x); segments.pop(); });
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) { segments.push(k); walk(x); segments.pop(); }
+    }
+  };
+  walk(value);
 }
 
 /**
@@ -111,8 +117,11 @@ export function checkReferences(objects: readonly RenderedObject[], env: Environ
   for (const o of objects) {
     const m = o.manifest;
     const where = `${o.path} (${m.kind} ${m.metadata?.name})`;
-    walkStrings(m, '', (s, path) => {
-      for (const match of s.matchAll(FQDN)) {
+    walkStrings(m, (s, pathOf) => {
+      const hasColon = s.includes(':');
+      if (!s.includes('.svc') && !hasColon) return;
+      const path = { toString: pathOf };
+      for (const match of (s.includes('.svc') ? s.matchAll(FQDN) : [])) {
         const labels = match[1].slice(0, -1).split('.');
         const port = match[2] ? parseInt(match[2], 10) : undefined;
         if (labels.length < 2 || labels.length > 3) {
@@ -142,7 +151,7 @@ export function checkReferences(objects: readonly RenderedObject[], env: Environ
           problems.push(`${where}: field ${path} points at ${svc}.${ns}.svc.cluster.local, but no Service ${ns}/${svc} is synthesized in environment '${env.name}' and none is declared external. Fix: deploy the provider, declare it under external.services, or correct the name`);
         }
       }
-      for (const re of [URL_HOST, HOST_PORT]) {
+      for (const re of hasColon ? [URL_HOST, HOST_PORT] : []) {
         for (const match of s.matchAll(re)) {
           const host = match[1];
           if (host === 'localhost' || !shortNames.has(host)) continue;
