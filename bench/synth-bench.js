@@ -9,7 +9,7 @@ const os = require('os');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const runs = Math.max(5, parseInt(process.env.RUNS || '7', 10));
+const runs = Math.max(5, parseInt(process.env.RUNS || '11', 10));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-out-'));
 const main = path.join(root, 'lib', 'src', 'main.js');
 if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
