@@ -1,3 +1,5 @@
+import { App, Chart } from 'cdk8s';
+import { PlatformComponent } from '../src/core/component';
 import { PlatformConfigError } from '../src/core/errors';
 import { Image } from '../src/core/image';
 import { defaultSelector, sanitizeLabelValue, standardLabels } from '../src/core/labels';
@@ -5,6 +7,19 @@ import { isDnsLabel, podFqdn, serviceFqdn } from '../src/core/names';
 import { checkResources, parseQuantity } from '../src/core/resources';
 import { containerSecurityContext } from '../src/core/security';
 import { writableVolumeName } from '../src/core/workload';
+import { ZooKeeper } from '../src/components/zookeeper/zookeeper';
+import { loadEnvironment } from '../src/environments/values';
+
+describe('PlatformComponent', () => {
+  test('isPlatformComponent tells a component from any other Chart (instanceof cannot: Chart defines Symbol.hasInstance)', () => {
+    const app = new App();
+    const plain = new Chart(app, 'plain');
+    const zk = new ZooKeeper(app, 'zookeeper', { environment: loadEnvironment('dev') });
+    expect(plain instanceof PlatformComponent).toBe(true); // the cdk8s quirk this guards against
+    expect(PlatformComponent.isPlatformComponent(plain)).toBe(false);
+    expect(PlatformComponent.isPlatformComponent(zk)).toBe(true);
+  });
+});
 
 describe('Image', () => {
   test('parses a registry-qualified, pinned reference', () => {

@@ -10,6 +10,8 @@ import { serviceFqdn } from './names';
 import { checkResources, ResourceRequirements } from './resources';
 import { PodSpecProps, renderPodSpec } from './workload';
 
+const COMPONENT_BRAND = Symbol.for('@254carbon/data-platform.PlatformComponent');
+
 /** Props every platform component takes. */
 export interface PlatformComponentProps {
   /** The validated environment (see `loadEnvironment`). */
@@ -50,6 +52,14 @@ export const PRE_SYNC_HOOK: Readonly<Record<string, string>> = {
  * what it provides and consumes in the environment's `PlatformGraph`.
  */
 export abstract class PlatformComponent extends Chart {
+  /**
+   * True for a PlatformComponent. Use this, not `instanceof`: cdk8s's Chart defines `Symbol.hasInstance`, so
+   * `x instanceof PlatformComponent` is true for every Chart.
+   */
+  public static isPlatformComponent(x: unknown): x is PlatformComponent {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[COMPONENT_BRAND] === true;
+  }
+
   /** The component's name: its output folder and its node in the dependency graph. */
   public readonly component: string;
   /** The environment it is synthesized for. */
@@ -61,6 +71,7 @@ export abstract class PlatformComponent extends Chart {
 
   protected constructor(scope: Construct, id: string, component: string, props: PlatformComponentProps) {
     super(scope, id, { namespace: props.environment.namespace, disableResourceNameHashes: true });
+    Object.defineProperty(this, COMPONENT_BRAND, { value: true });
     this.component = component;
     this.appName = component;
     this.environment = props.environment;

@@ -48,7 +48,7 @@ export function renderApp(app: App, env: string, folderOf?: (chart: Chart) => st
   if (errors.length > 0) throw new Error(`validation failed:\n${errors.join('\n')}`);
   const charts = all.filter((c): c is Chart => c instanceof Chart);
   for (const chart of charts) {
-    const component = (chart as unknown) instanceof PlatformComponent ? (chart as unknown as PlatformComponent).component : undefined;
+    const component = PlatformComponent.isPlatformComponent(chart) ? chart.component : undefined;
     const own = (chart as { outputFolder?: unknown }).outputFolder;
     const folder = folderOf?.(chart) ?? (component ? `${env}/${component}` : typeof own === 'string' ? own : undefined);
     if (!folder) continue;
