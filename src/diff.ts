@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ENVIRONMENT_NAMES } from './environments/values';
-import { parseCommandLine, runSynthCommand } from './gitops/cli';
+import { parseCommandLine, runSynthCommand, selectEnvironments } from './cli';
 import { diffOutputs, readTreeAtRef, renderDiffMarkdown, repoPath } from './gitops/diff';
 import { synthesize } from './output/synth';
 import { listFiles } from './output/write';
@@ -34,9 +34,8 @@ export function main(argv: readonly string[]): number {
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   if (args.base && args['base-dir']) { process.stderr.write(`--base and --base-dir exclude each other\n${USAGE}\n`); return 2; }
-  const environments = (args.env ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
-  const unknown = environments.filter((e) => !ENVIRONMENT_NAMES.includes(e));
-  if (unknown.length > 0) { process.stderr.write(`unknown environment ${unknown.join(', ')}. Fix: use one of ${ENVIRONMENT_NAMES.join(', ')}\n`); return 2; }
+  const environments = selectEnvironments(args.env);
+  if (typeof environments === 'number') return environments;
 
   let base: Map<string, string>;
   let baseName: string;

@@ -7,10 +7,9 @@
  * Exit codes: 0 success, 1 invalid input, 2 usage error.
  */
 import { App } from 'cdk8s';
-import { parseArgs } from 'util';
 import { mermaidGraph } from './components/network/mermaid';
-import { PlatformConfigError, PlatformValidationError } from './core/errors';
-import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions, readValuesFile } from './environments/values';
+import { parseCommandLine, readValuesFiles, runSynthCommand, selectEnvironments } from './cli';
+import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from './environments/values';
 import { DataPlatform } from './platform/data-platform';
 
 const USAGE = `usage: graph --env NAME [--values FILE]...
@@ -26,28 +25,16 @@ export function environmentGraph(name: string, values: LoadEnvironmentOptions['v
 }
 
 export function main(argv: readonly string[]): number {
-  let args;
-  try {
-    args = parseArgs({ args: [...argv], options: { env: { type: 'string' }, values: { type: 'string', multiple: true } }, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (!args.env || !ENVIRONMENT_NAMES.includes(args.env)) {
-    process.stderr.write(`${args.env ? `unknown environment '${args.env}'` : '--env is required'}\n${USAGE}\n`);
-    return 2;
-  }
-  try {
-    const values = (args.values ?? []).map((source) => ({ source, data: readValuesFile(source) }));
-    process.stdout.write(environmentGraph(args.env, values));
+  const parsed = parseCommandLine(argv, { env: { type: 'string' }, values: { type: 'string', multiple: true } }, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
+  const selected = selectEnvironments(args.env === undefined ? [] : [args.env]);
+  if (typeof selected === 'number') return selected;
+  if (selected.length !== 1) { process.stderr.write(`--env names one environment\n${USAGE}\n`); return 2; }
+  return runSynthCommand(() => {
+    process.stdout.write(environmentGraph(selected[0], readValuesFiles(args.values)));
     return 0;
-  } catch (e) {
-    if (e instanceof PlatformValidationError || e instanceof PlatformConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  }, 'graph failed.');
 }
 
 if (require.main === module) {

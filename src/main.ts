@@ -11,9 +11,8 @@
  * Exit codes: 0 success, 1 invalid input / failed checks / --check found differences, 2 usage error.
  */
 import * as path from 'path';
-import { parseArgs } from 'util';
-import { PlatformConfigError, PlatformValidationError } from './core/errors';
-import { ENVIRONMENT_NAMES, readValuesFile } from './environments/values';
+import { parseCommandLine, readValuesFiles, runSynthCommand, selectEnvironments } from './cli';
+import { ENVIRONMENT_NAMES } from './environments/values';
 import { synthesize } from './output/synth';
 import { diffTree, writeTree } from './output/write';
 
@@ -24,38 +23,20 @@ const USAGE = `usage: synth [--env NAME]... [--values FILE]... [--out DIR] [--ch
   --check        do not write; exit 1 if DIR differs from a fresh synth`;
 
 export function main(argv: readonly string[]): number {
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: {
-        'env': { type: 'string', multiple: true },
-        'values': { type: 'string', multiple: true },
-        'out': { type: 'string', default: 'charts-out' },
-        'check': { type: 'boolean', default: false },
-        'cdk8s-cli': { type: 'boolean', default: false },
-        'help': { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const environments = (args.env ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
-  const unknown = environments.filter((e) => !ENVIRONMENT_NAMES.includes(e));
-  if (unknown.length > 0) {
-    process.stderr.write(`unknown environment ${unknown.map((e) => `'${e}'`).join(', ')}. Fix: use one of ${ENVIRONMENT_NAMES.join(', ')}\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine(argv, {
+    'env': { type: 'string', multiple: true },
+    'values': { type: 'string', multiple: true },
+    'out': { type: 'string', default: 'charts-out' },
+    'check': { type: 'boolean', default: false },
+    'cdk8s-cli': { type: 'boolean', default: false },
+  }, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
+  const environments = selectEnvironments(args.env);
+  if (typeof environments === 'number') return environments;
   const outDir = path.resolve(args.out!);
-  try {
-    const values = (args.values ?? []).map((source) => ({ source, data: readValuesFile(source) }));
+  return runSynthCommand(() => {
+    const values = readValuesFiles(args.values);
     const started = process.hrtime.bigint();
     const result = synthesize({ environments: environments.length ? environments : undefined, values });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -79,13 +60,7 @@ export function main(argv: readonly string[]): number {
     }
     process.stdout.write(`synthesized ${result.objects.length} objects for ${result.roots.join(', ')} into ${path.relative(process.cwd(), outDir) || outDir} in ${ms.toFixed(0)} ms${written ? '' : ' (already up to date: nothing written)'}\n`);
     return 0;
-  } catch (e) {
-    if (e instanceof PlatformValidationError || e instanceof PlatformConfigError) {
-      process.stderr.write(`synth failed; nothing was written.\n${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  }, 'synth failed; nothing was written.');
 }
 
 if (require.main === module) {

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { ENVIRONMENT_NAMES, loadEnvironment } from './environments/values';
-import { parseCommandLine, runSynthCommand } from './gitops/cli';
+import { parseCommandLine, runSynthCommand, selectEnvironments } from './cli';
 import { loadManifestDir, keyOf } from './gitops/objects';
 import { compareParity, Explanation, Explanations, isImmutableSelectorDifference, renderParityMarkdown } from './gitops/parity';
 import { synthesize } from './output/synth';
@@ -36,8 +36,10 @@ export function main(argv: readonly string[]): number {
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   if (parsed.positionals.length !== 1) { process.stderr.write(`expected one directory\n${USAGE}\n`); return 2; }
-  const envName = args.env!;
-  if (!ENVIRONMENT_NAMES.includes(envName)) { process.stderr.write(`unknown environment '${envName}'. Fix: use one of ${ENVIRONMENT_NAMES.join(', ')}\n`); return 2; }
+  const selected = selectEnvironments([args.env!]);
+  if (typeof selected === 'number') return selected;
+  if (selected.length !== 1) { process.stderr.write(`--env names one environment\n${USAGE}\n`); return 2; }
+  const envName = selected[0];
   const dir = path.resolve(parsed.positionals[0]);
 
   let explanations: Explanations;

@@ -21,8 +21,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { parseAllDocuments } from 'yaml';
+import { parseCommandLine, selectEnvironments } from './cli';
 import { admittedObjects, PolicyInUse, simulateAdmission, WORKLOAD_KINDS } from './components/policies/admission';
 import { canaries } from './components/policies/canaries';
 import { policiesInUse } from './components/policies/policies';
@@ -238,23 +238,11 @@ function checkEnvironment(bin: string, env: string, library: readonly LibraryPol
 }
 
 export function main(argv: readonly string[]): number {
-  let args;
-  try {
-    args = parseArgs({ args: [...argv], options: { library: { type: 'string' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', default: false } }, strict: true }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const envs = (args.env ?? []).flatMap((e) => e.split(',')).filter(Boolean);
-  const unknown = envs.filter((e) => !ENVIRONMENT_NAMES.includes(e));
-  if (unknown.length) {
-    process.stderr.write(`unknown environment ${unknown.join(', ')}. Fix: use one of ${ENVIRONMENT_NAMES.join(', ')}\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine(argv, { library: { type: 'string' }, env: { type: 'string', multiple: true } }, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
+  const envs = selectEnvironments(args.env);
+  if (typeof envs === 'number') return envs;
   try {
     const library = args.library ? readLibrary(path.resolve(args.library)) : undefined;
     const bin = kyvernoBinary();

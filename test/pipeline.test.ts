@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { selectEnvironments } from '../src/cli';
 import { main } from '../src/main';
 import { listFiles } from '../src/output/write';
 
@@ -120,6 +121,12 @@ describe('synth pipeline', () => {
     expect(quiet(() => main(['--out', out, '--env', 'staging']))).toBe(0);
     expect(fs.existsSync(path.join(out, 'argocd', 'staging', 'Application.gone.yaml'))).toBe(false);
     expect(fs.readFileSync(path.join(out, 'argocd', 'prod', 'Application.minio.yaml'), 'utf8')).toContain('# edited');
+  });
+
+  test('every command selects environments the same way: repeatable, comma-separated, unknown names refused', () => {
+    expect(quiet(() => selectEnvironments(['dev,prod', ' staging ']))).toEqual(['dev', 'prod', 'staging']);
+    expect(quiet(() => selectEnvironments(undefined))).toEqual([]);
+    expect(quiet(() => selectEnvironments(['prod', 'qa']))).toBe(2);
   });
 
   test('usage errors exit 2', () => {
