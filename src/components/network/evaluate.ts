@@ -50,24 +50,28 @@ const typesOf = (p: Record<string, any>): string[] => p.spec.policyTypes ?? (p.s
 /** The outcome for one direction: `open` when no policy isolates the pod, else the names of the policies that allow. */
 export type PolicyVerdict = { readonly isolated: false } | { readonly isolated: true; readonly allowedBy: readonly string[] };
 
-/** Which ingress policies admit `from` to `to` on `port`. */
-export function ingressVerdict(policies: ReadonlyArray<Record<string, any>>, from: PodRef, to: PodRef, port: number, protocol = 'TCP'): PolicyVerdict {
-  const applying = policies.filter((p) => p.metadata.namespace === to.namespace && typesOf(p).includes('Ingress') && selects(p.spec.podSelector, to.labels));
+/**
+ * Which policies of one direction let `from` reach `to` on `port`: ingress policies select the receiving pod and
+ * list the sender in `from`; egress policies select the sending pod and list the receiver in `to`.
+ */
+function verdict(direction: 'Ingress' | 'Egress', policies: ReadonlyArray<Record<string, any>>, from: PodRef, to: PodRef, port: number, protocol: string): PolicyVerdict {
+  const [subject, peer, rulesKey, peersKey] = direction === 'Ingress' ? [to, from, 'ingress', 'from'] as const : [from, to, 'egress', 'to'] as const;
+  const applying = policies.filter((p) => p.metadata.namespace === subject.namespace && typesOf(p).includes(direction) && selects(p.spec.podSelector, subject.labels));
   if (applying.length === 0) return { isolated: false };
-  const allowedBy = applying.filter((p) => (p.spec.ingress ?? []).some((rule: Record<string, any>) =>
-    (!rule.from || rule.from.length === 0 || rule.from.some((peer: Record<string, any>) => peerMatches(peer, from, p.metadata.namespace)))
+  const allowedBy = applying.filter((p) => (p.spec[rulesKey] ?? []).some((rule: Record<string, any>) =>
+    (!rule[peersKey] || rule[peersKey].length === 0 || rule[peersKey].some((x: Record<string, any>) => peerMatches(x, peer, p.metadata.namespace)))
     && portMatches(rule.ports, port, protocol))).map((p) => p.metadata.name as string);
   return { isolated: true, allowedBy };
 }
 
+/** Which ingress policies admit `from` to `to` on `port`. */
+export function ingressVerdict(policies: ReadonlyArray<Record<string, any>>, from: PodRef, to: PodRef, port: number, protocol = 'TCP'): PolicyVerdict {
+  return verdict('Ingress', policies, from, to, port, protocol);
+}
+
 /** Which egress policies let `from` reach `to` on `port`. */
 export function egressVerdict(policies: ReadonlyArray<Record<string, any>>, from: PodRef, to: PodRef, port: number, protocol = 'TCP'): PolicyVerdict {
-  const applying = policies.filter((p) => p.metadata.namespace === from.namespace && typesOf(p).includes('Egress') && selects(p.spec.podSelector, from.labels));
-  if (applying.length === 0) return { isolated: false };
-  const allowedBy = applying.filter((p) => (p.spec.egress ?? []).some((rule: Record<string, any>) =>
-    (!rule.to || rule.to.length === 0 || rule.to.some((peer: Record<string, any>) => peerMatches(peer, to, p.metadata.namespace)))
-    && portMatches(rule.ports, port, protocol))).map((p) => p.metadata.name as string);
-  return { isolated: true, allowedBy };
+  return verdict('Egress', policies, from, to, port, protocol);
 }
 
 /** Whether traffic from `from` to `to` on `port` is allowed in both directions. */
