@@ -38,7 +38,13 @@ describe('Doris', () => {
     const dc = get('DorisCluster', 'doris')!;
     for (const spec of [dc.spec.feSpec, dc.spec.beSpec]) expect(spec.podLabels).toEqual({ 'app.kubernetes.io/name': 'doris', 'app.kubernetes.io/instance': 'doris-prod' });
     expect(get('NetworkPolicy', 'allow-doris-internal')!.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'doris', 'app.kubernetes.io/instance': 'doris-prod' });
-    expect(get('NetworkPolicy', 'allow-ingress-to-doris-fe')).toBeDefined();
+    const fromIngress = get('NetworkPolicy', 'allow-ingress-to-doris-fe')!.spec;
+    expect(fromIngress.podSelector.matchLabels).toEqual(svc.spec.selector);
+    expect(fromIngress.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/component': 'controller', 'app.kubernetes.io/name': 'ingress-nginx' } } }],
+      ports: [{ port: 8030, protocol: 'TCP' }],
+    }]);
     // Off (the default), nothing of it: no Service, Ingress or policy.
     expect(objectsOf('prod').filter((o) => /doris/.test(o.manifest.metadata.name))).toEqual([]);
   });

@@ -168,7 +168,7 @@ describe('Argo CD app-of-apps', () => {
     for (const env of ENVS) {
       for (const o of result.objects.filter((x) => x.path.startsWith(`${env}/`) && x.manifest.kind === 'Job')) {
         expect(o.manifest.metadata.annotations[ARGOCD.hook]).toMatch(/^(PreSync|Sync|PostSync)$/);
-        expect(o.manifest.metadata.annotations[ARGOCD.hookDeletePolicy]).toBeDefined();
+        expect(o.manifest.metadata.annotations[ARGOCD.hookDeletePolicy]).toBe('BeforeHookCreation');
       }
     }
     const init = result.objects.find((o) => o.path === 'prod/dolphinscheduler/Job.dolphinscheduler-init-db.yaml')!;

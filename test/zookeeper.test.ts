@@ -14,7 +14,7 @@ describe('ZooKeeper', () => {
     expect(major > 3 || (major === 3 && minor >= 8)).toBe(true);
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(c.livenessProbe.exec.command.join(' ')).toContain('ruok');
-    expect(c.readinessProbe).toBeDefined();
+    expect(c.readinessProbe.exec.command.join(' ')).toContain('ruok');
     for (const t of sts.spec.volumeClaimTemplates) expect(t.spec.storageClassName).toBe('local-path');
     const servers = c.env.find((e: any) => e.name === 'ZOO_SERVERS').value;
     expect(servers).toBe(`server.1=zookeeper-0.zookeeper-service.${NAMESPACES[env]}.svc.cluster.local:2888:3888;2181`);
