@@ -13,6 +13,20 @@ function snapshotTree(dir: string): Record<string, string> {
   return Object.fromEntries(listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
 }
 
+/** Runs the command line with its output captured. */
+function run(args: string[]): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+  try {
+    return { code: main(args), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
 function quiet<T>(fn: () => T): T {
   const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -46,11 +60,9 @@ describe('synth pipeline', () => {
     const file = path.join(out, 'dev', 'zookeeper', 'StatefulSet.zookeeper.yaml');
     const old = new Date('2020-01-01T00:00:00Z');
     fs.utimesSync(file, old, old);
-    let stdout = '';
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-    expect(main(['--out', out, '--env', 'dev'])).toBe(0);
-    spy.mockRestore();
-    expect(stdout).toContain('already up to date');
+    const r = run(['--out', out, '--env', 'dev']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('already up to date');
     expect(fs.statSync(file).mtime.getTime()).toBe(old.getTime());
   });
 
@@ -75,10 +87,7 @@ describe('synth pipeline', () => {
     const before = snapshotTree(out);
     const bad = path.join(tmp(), 'bad.yaml');
     fs.writeFileSync(bad, 'components:\n  dolphinscheduler:\n    replicas:\n      worker: -3\n');
-    let stderr = '';
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-    const code = main(['--out', out, '--env', 'prod', '--values', bad]);
-    err.mockRestore();
+    const { code, stderr } = run(['--out', out, '--env', 'prod', '--values', bad]);
     expect(code).toBe(1);
     expect(stderr).toContain('components.dolphinscheduler.replicas.worker');
     expect(stderr).toContain('nothing was written');
@@ -93,10 +102,7 @@ describe('synth pipeline', () => {
     fs.appendFileSync(path.join(out, 'prod', 'zookeeper', 'StatefulSet.zookeeper.yaml'), '# edited\n');
     fs.rmSync(path.join(out, 'dev', 'zookeeper', 'Service.zookeeper-service.yaml'));
     fs.writeFileSync(path.join(out, 'staging', 'zookeeper', 'ConfigMap.extra.yaml'), 'kind: ConfigMap\n');
-    let stderr = '';
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-    const code = main(['--out', out, '--check']);
-    err.mockRestore();
+    const { code, stderr } = run(['--out', out, '--check']);
     expect(code).toBe(1);
     expect(stderr).toContain('changed: prod/zookeeper/StatefulSet.zookeeper.yaml');
     expect(stderr).toContain('missing: dev/zookeeper/Service.zookeeper-service.yaml');
@@ -109,10 +115,7 @@ describe('synth pipeline', () => {
     fs.appendFileSync(path.join(out, 'argocd', 'prod', 'Application.minio.yaml'), '# edited\n');
     fs.rmSync(path.join(out, 'argocd', 'dev', 'bootstrap', 'Application.data-platform-dev.yaml'));
     fs.writeFileSync(path.join(out, 'argocd', 'staging', 'Application.gone.yaml'), 'kind: Application\n');
-    let stderr = '';
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-    const code = main(['--out', out, '--check']);
-    err.mockRestore();
+    const { code, stderr } = run(['--out', out, '--check']);
     expect(code).toBe(1);
     expect(stderr).toContain('changed: argocd/prod/Application.minio.yaml');
     expect(stderr).toContain('missing: argocd/dev/bootstrap/Application.data-platform-dev.yaml');
