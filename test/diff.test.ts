@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { main } from '../src/diff';
 import { diffOutputs, readTreeAtRef, renderDiffMarkdown } from '../src/gitops/diff';
 import { synthesize } from '../src/output/synth';
+import { runCommand } from './util';
 
 const fresh = synthesize({ environments: ['prod'] });
 const WORKER = 'prod/dolphinscheduler/Deployment.dolphinscheduler-worker.yaml';
@@ -77,17 +78,10 @@ describe('npm run diff', () => {
     expect(tree.get(WORKER)).toBe(files.get(WORKER));
     expect(diffOutputs(tree, fresh.files).changes.map((c) => c.fields.map((f) => f.field))).toEqual([['spec.replicas']]);
 
-    let stdout = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      expect(main(['--base-dir', path.join(repo, 'charts-out'), '--env', 'prod'])).toBe(0);
-      expect(main(['--base', 'no-such-ref-xyz', '--env', 'prod'])).toBe(2);
-      expect(main(['--base', 'HEAD', '--base-dir', repo])).toBe(2);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-    expect(stdout).toContain('| `spec.replicas` | `2` | `6` |');
+    const fromDir = runCommand(main, ['--base-dir', path.join(repo, 'charts-out'), '--env', 'prod']);
+    expect(fromDir.code).toBe(0);
+    expect(fromDir.stdout).toContain('| `spec.replicas` | `2` | `6` |');
+    expect(runCommand(main, ['--base', 'no-such-ref-xyz', '--env', 'prod']).code).toBe(2);
+    expect(runCommand(main, ['--base', 'HEAD', '--base-dir', repo]).code).toBe(2);
   });
 });

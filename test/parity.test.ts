@@ -4,21 +4,11 @@ import * as path from 'path';
 import { main } from '../src/parity';
 import { loadManifestDir } from '../src/gitops/objects';
 import { compareParity, Explanations, facetsOf } from '../src/gitops/parity';
+import { runCommand } from './util';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'parity');
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-  try {
-    return { code: main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = (args: string[]) => runCommand(main, args);
 
 describe('npm run parity', () => {
   const result = run([path.join(FIXTURE, 'rendered'), '--env', 'prod', '--explanations', path.join(FIXTURE, 'explanations.yaml')]);

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { selectEnvironments } from '../src/cli';
 import { main } from '../src/main';
 import { listFiles } from '../src/output/write';
+import { runCommand } from './util';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'synth-test-'));
@@ -14,28 +15,13 @@ function snapshotTree(dir: string): Record<string, string> {
 }
 
 /** Runs the command line with its output captured. */
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-  try {
-    return { code: main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = (args: string[]) => runCommand(main, args);
 
+/** Runs `fn` with the command line's output silenced. */
 function quiet<T>(fn: () => T): T {
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return fn();
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  let result!: T;
+  runCommand(() => { result = fn(); return 0; }, []);
+  return result;
 }
 
 describe('synth pipeline', () => {

@@ -52,3 +52,17 @@ export function restrictedContext(uid: number): Record<string, unknown> {
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
+
+/** Runs a command-line `main` with its output captured (nothing reaches the test log). */
+export function runCommand(main: (argv: readonly string[]) => number, args: string[]): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+  try {
+    return { code: main(args), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
