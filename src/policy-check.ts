@@ -29,7 +29,7 @@ import { policiesInUse } from './components/policies/policies';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS } from './components/policies/rules';
 import { PlatformConfigError, PlatformValidationError } from './core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment } from './environments/values';
-import { toYaml } from './output/render';
+import { toYaml } from './output/yaml';
 import { synthesize } from './output/synth';
 
 const USAGE = `usage: policy-check [--library DIR] [--env NAME]...

@@ -2,7 +2,7 @@ import { PlatformMonitoring } from '../src/components/monitoring/monitoring';
 import { App } from 'cdk8s';
 import { ServiceDescriptor } from '../src/core/graph';
 import { loadEnvironment } from '../src/environments/values';
-import { toYaml } from '../src/output/render';
+import { toYaml } from '../src/output/yaml';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
 
 const SUFFIX: Record<string, string> = { dev: '-dev', staging: '-staging', prod: '' };

@@ -9,6 +9,7 @@ import { standardLabels } from './labels';
 import { serviceFqdn } from './names';
 import { checkResources, ResourceRequirements } from './resources';
 import { PodSpecProps, renderPodSpec } from './workload';
+import { compareStrings } from './order';
 
 const COMPONENT_BRAND = Symbol.for('@254carbon/data-platform.PlatformComponent');
 
@@ -200,7 +201,7 @@ export abstract class PlatformComponent extends Chart {
   public addConfigMap(name: string, data: Record<string, string>, role: string, version: string, namespace?: string): k8s.KubeConfigMap {
     return new k8s.KubeConfigMap(this, `ConfigMap.${name}`, {
       metadata: { name, namespace, labels: this.labelsFor(role, version) },
-      data: Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b))),
+      data: Object.fromEntries(Object.entries(data).sort(([a], [b]) => compareStrings(a, b))),
     });
   }
 

@@ -9,6 +9,7 @@ import type { PlatformGraph } from '../core/graph';
 import { MANAGED_BY, PART_OF } from '../core/labels';
 import type { EnvironmentConfig } from '../environments/schema';
 import { DependencyReason, planSyncWaves, WavePlan } from './waves';
+import { compareStrings } from '../core/order';
 
 /** Argo CD annotation keys. */
 export const ARGOCD = {
@@ -222,7 +223,7 @@ export class ArgoCdApplications extends Construct {
     const retry = { limit: props.retryLimit ?? 10, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } };
 
     const apps = new Map<string, Application>();
-    for (const c of [...props.components].sort((a, b) => a.component.localeCompare(b.component))) {
+    for (const c of [...props.components].sort((a, b) => compareStrings(a.component, b.component))) {
       const deps = this.plan.dependencies.get(c.component) ?? [];
       const spec: ApplicationProps = {
         metadata: {

@@ -1,5 +1,4 @@
 import { ApiObject, App, Chart } from 'cdk8s';
-import { dump, DEFAULT_SCHEMA, Type } from 'js-yaml';
 import { PlatformComponent } from '../core/component';
 
 /** One synthesized object with the path it is written to (relative to charts-out/). */
@@ -58,28 +57,4 @@ export function renderApp(app: App, env: string, folderOf?: (chart: Chart) => st
     }
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-/**
- * Plain scalars that YAML 1.1 (the version Kubernetes, kubectl and Argo CD parse, via sigs.k8s.io/yaml) reads
- * as something other than a string, beyond what the YAML 1.2 core schema already quotes: booleans such as
- * `off`/`yes`/`y`, octal `0777`, binary `0b1`, numbers with `_` separators, sexagesimal `12:30`, `.5`, `=`, `<<`.
- * Registered as an implicit type, it makes the writer quote such strings, so they stay strings there.
- */
-const YAML11_AMBIGUOUS = new Type('tag:254carbon.com,2026:yaml11-ambiguous', {
-  kind: 'scalar',
-  resolve: (s: string) => /^(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE|~|null|Null|NULL|=|<<|[-+]?(?:0[0-7_]+|0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?|\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)))$/.test(s),
-  construct: (s: string) => s,
-});
-const SCHEMA = DEFAULT_SCHEMA.extend({ implicit: [YAML11_AMBIGUOUS] });
-
-/**
- * The YAML text of one object: keys in the order cdk8s sorted them, block scalars for multi-line strings, no
- * line folding, no anchors, double quotes where quoting is needed, trailing newline. Strings that YAML 1.1
- * would read as booleans or numbers are quoted (see YAML11_AMBIGUOUS); a test parses every output file as
- * YAML 1.1 and 1.2 and requires the same data. js-yaml is the writer because it emits the whole tree about
- * 2.5 times faster than the `yaml` package (which the project uses to parse).
- */
-export function toYaml(manifest: unknown): string {
-  return dump(manifest, { schema: SCHEMA, lineWidth: -1, noRefs: true, quotingType: '"', sortKeys: false });
 }

@@ -5,7 +5,8 @@ import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../environments/values';
 import { DataPlatform } from '../platform/data-platform';
 import { checkApplications } from '../gitops/checks';
-import { objectKey, renderApp, RenderedObject, toYaml } from './render';
+import { objectKey, renderApp, RenderedObject } from './render';
+import { toYaml } from './yaml';
 
 /** The folder under charts-out/ holding the Argo CD Applications, one subfolder per environment. */
 export const ARGOCD_FOLDER = 'argocd';

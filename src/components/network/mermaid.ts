@@ -1,6 +1,7 @@
 import type { PlatformGraph } from '../../core/graph';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { publishedEndpoints } from './ingress';
+import { compareStrings } from '../../core/order';
 
 const nodeId = (name: string) => name.replace(/[^A-Za-z0-9]/g, '_');
 
@@ -34,7 +35,7 @@ export function mermaidGraph(env: EnvironmentConfig, graph: PlatformGraph): stri
   for (const c of [...graph.components].sort()) if (used.has(nodeId(c))) lines.push(`  ${nodeId(c)}["${c}"]`);
   const externals = [...new Set(graph.edges.filter((e) => e.kind === 'service' && e.to === 'external').map((e) => e.target))].sort();
   for (const x of externals) lines.push(`  ext_${nodeId(x)}[("${x} (external)")]`);
-  for (const a of [...arrows.values()].sort((x, y) => `${x.from}|${x.to}|${x.dashed}`.localeCompare(`${y.from}|${y.to}|${y.dashed}`))) {
+  for (const a of [...arrows.values()].sort((x, y) => compareStrings(`${x.from}|${x.to}|${x.dashed}`, `${y.from}|${y.to}|${y.dashed}`))) {
     const label = [...a.labels].sort().join('<br/>');
     lines.push(`  ${a.from} ${a.dashed ? '-.->' : '-->'}|"${label}"| ${a.to}`);
   }

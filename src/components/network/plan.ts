@@ -2,6 +2,7 @@ import type { ClientPods, DiscoverableEndpoint, Edge, WorkloadRecord } from '../
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { PodPeer } from './config';
 import { ingressVerdict, NAMESPACE_NAME_LABEL, PodRef, selects } from './evaluate';
+import { compareStrings } from '../../core/order';
 
 /** The annotation that says which paths of the graph a policy opens. */
 export const ALLOWS_ANNOTATION = 'platform.254carbon.com/allows';
@@ -128,7 +129,7 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
   const talksInside = (component: string) => inputs.edges.some((e) => e.kind === 'service' && e.from === component && e.to === component && !e.scrape)
     || inputs.workloads.filter((w) => w.component === component && w.namespace === ns).length > 1
     || inputs.workloads.some((w) => w.component === component && w.namespace === ns && w.kind === 'StatefulSet');
-  for (const [component, groups] of [...pods].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [component, groups] of [...pods].sort(([a], [b]) => compareStrings(a, b))) {
     const local = groups.filter((g) => g.namespace === ns);
     if (local.length === 0 || trustingComponents.has(component) || !talksInside(component)) continue;
     for (const g of local) {
@@ -206,7 +207,7 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
   if (cfg.restrictEgress) planEgress(inputs, pods, serviceNamed, put, problems);
 
   const out: PlannedPolicy[] = [...policies].map(([name, p]) => ({ name, namespace: p.namespace, allows: [...p.allows].sort(), spec: p.spec }))
-    .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+    .sort((a, b) => compareStrings(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
   return { policies: out, problems };
 }
 
@@ -228,7 +229,7 @@ function planEgress(
     policyTypes: ['Egress'],
     egress: [{ to: [peerFor(cfg.dns as PodPeer, ns)], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }],
   });
-  for (const [component, groups] of [...pods].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [component, groups] of [...pods].sort(([a], [b]) => compareStrings(a, b))) {
     for (const g of groups.filter((x) => x.namespace === ns)) {
       const rules: Array<Record<string, any>> = [{ to: [peerFor(g, ns)] }];
       const allows = [`${component} → ${component} (its own pods)`];

@@ -3,6 +3,7 @@ import type { Deviation } from '../../core/security';
 import { ExceptionJson, PolicyInUse, ruleNamesForWorkload } from './admission';
 import { DEVIATION_RULES, rulesOf } from './deviations';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, type LibraryPolicySet } from './rules';
+import { compareStrings } from '../../core/order';
 
 /** The deviation implied for a container of a Job or CronJob that has no probe. */
 export const RUN_TO_COMPLETION: Deviation = {
@@ -109,7 +110,7 @@ export function planExceptions(env: string, workloads: readonly WorkloadUnderPol
     }
 
     if (granted.size === 0) continue;
-    const matchLabels = Object.fromEntries(Object.entries(w.record.podLabels).filter(([k]) => k !== VERSION_LABEL).sort(([a], [b]) => a.localeCompare(b)));
+    const matchLabels = Object.fromEntries(Object.entries(w.record.podLabels).filter(([k]) => k !== VERSION_LABEL).sort(([a], [b]) => compareStrings(a, b)));
     const filters: Array<Record<string, any>> = [{ resources: { kinds: [kind], namespaces: [namespace], names: [name] } }];
     if (kind === 'CronJob') filters.push({ resources: { kinds: ['Job'], namespaces: [namespace], names: [`${name}-*`], selector: { matchLabels } } });
     filters.push({ resources: { kinds: ['Pod'], namespaces: [namespace], names: [`${name}-*`], selector: { matchLabels } } });
