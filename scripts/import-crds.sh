@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # Regenerates the committed CRD bindings under imports/ from ../shared/crds (or $1).
+#
+# Only the kinds and versions the platform writes get bindings (list below): a binding for a version we do
+# not write is dead code that every synth and every build would load and compile (the external-secrets
+# store CRDs alone were 1.1 MB of TypeScript). With one version per kind, cdk8s names the class after the
+# kind alone (ExternalSecret, not ExternalSecretV1Beta1). To write another kind or version, add it here,
+# rerun `npm run import-crds` and commit imports/.
+#
 # CRDs of one API group are concatenated into one input, because two imports of the
 # same group write the same module file and the last one would win.
 set -euo pipefail
 crds=${1:-../shared/crds}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-group() { # group-name file...
+group() { # group-name kind@version:file...
   local name=$1; shift
-  : > "$tmp/$name.yaml"
-  for f in "$@"; do printf -- '---\n' >> "$tmp/$name.yaml"; cat "$crds/$f" >> "$tmp/$name.yaml"; done
+  (cd "$root" && node scripts/select-crd-versions.js "$crds" "$@") > "$tmp/$name.yaml"
 }
-group argoproj argocd-2.13.9_applications.yaml argocd-2.13.9_appprojects.yaml
-group kyverno kyverno-1.12.7_clusterpolicies.yaml kyverno-1.12.7_policyexceptions.yaml
-group monitoring prometheus-operator-0.79.2_prometheusrules.yaml prometheus-operator-0.79.2_servicemonitors.yaml
-group velero velero-1.15.2_schedules.yaml velero-1.15.2_backupstoragelocations.yaml
-group external-secrets external-secrets-0.10.7_externalsecrets.yaml external-secrets-0.10.7_secretstores.yaml external-secrets-0.10.7_clustersecretstores.yaml
+group argoproj Application@v1alpha1:argocd-2.13.9_applications.yaml
+group kyverno ClusterPolicy@v1:kyverno-1.12.7_clusterpolicies.yaml PolicyException@v2beta1:kyverno-1.12.7_policyexceptions.yaml
+group monitoring PrometheusRule@v1:prometheus-operator-0.79.2_prometheusrules.yaml ServiceMonitor@v1:prometheus-operator-0.79.2_servicemonitors.yaml
+group velero Schedule@v1:velero-1.15.2_schedules.yaml BackupStorageLocation@v1:velero-1.15.2_backupstoragelocations.yaml
+group external-secrets ExternalSecret@v1beta1:external-secrets-0.10.7_externalsecrets.yaml
 cd "$root"
 # doris.selectdb.com.ts is hand-written (its CRD is not in ../shared/crds): keep it.
 mkdir -p imports && find imports -name '*.ts' ! -name 'doris.selectdb.com.ts' -delete

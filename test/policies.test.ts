@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PolicyExceptionV2Beta1 } from '../imports/kyverno.io';
+import { PolicyException } from '../imports/kyverno.io';
 import { PlatformComponent, PlatformComponentProps } from '../src/core/component';
 import { PlatformValidationError } from '../src/core/errors';
 import { Image } from '../src/core/image';
@@ -298,7 +298,7 @@ describe('PolicyExceptions', () => {
   test('synth error: an exception naming a policy or rule that no synthesized policy defines', () => {
     expect(() => synthWith('prod', (scope) => {
       const chart = new Chart(scope, 'hand-written', { namespace: 'data-platform' });
-      new PolicyExceptionV2Beta1(chart, 'x', {
+      new PolicyException(chart, 'x', {
         metadata: { name: 'hand-written' },
         spec: {
           exceptions: [{ policyName: 'drop-net-raw', ruleNames: ['drop-net-raw-cap'] }, { policyName: 'require-non-root-prod', ruleNames: ['autogen-runasnonroot'] }],

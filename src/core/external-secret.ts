@@ -1,7 +1,7 @@
 import {
-  ExternalSecretV1Beta1,
-  ExternalSecretV1Beta1SpecTargetCreationPolicy,
-  ExternalSecretV1Beta1SpecTargetDeletionPolicy,
+  ExternalSecret,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
 } from '../../imports/external-secrets.io';
 import type { PlatformComponent } from './component';
 import { PlatformConfigError } from './errors';
@@ -53,7 +53,7 @@ export interface ExternalSecretProps<K extends string> {
 }
 
 /** The external-secrets.io API version generated (CRD in ../shared/crds, bindings in imports/). */
-export const EXTERNAL_SECRET_API_VERSION = ExternalSecretV1Beta1.GVK.apiVersion;
+export const EXTERNAL_SECRET_API_VERSION = ExternalSecret.GVK.apiVersion;
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -86,7 +86,7 @@ export function addExternalSecret<K extends string>(component: PlatformComponent
   }
   const env = component.environment;
   const store = props.store ?? { kind: env.secretStore.kind, name: env.secretStore.name };
-  new ExternalSecretV1Beta1(component, `ExternalSecret.${props.name}`, {
+  new ExternalSecret(component, `ExternalSecret.${props.name}`, {
     metadata: {
       name: props.name,
       labels: component.labelsFor(props.role, props.version),
@@ -98,8 +98,8 @@ export function addExternalSecret<K extends string>(component: PlatformComponent
       // Owner: the Secret is deleted with its ExternalSecret; Retain: a failing store keeps the last good values.
       target: {
         name: props.name,
-        creationPolicy: ExternalSecretV1Beta1SpecTargetCreationPolicy.OWNER,
-        deletionPolicy: ExternalSecretV1Beta1SpecTargetDeletionPolicy.RETAIN,
+        creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+        deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
       },
       data: keys.map((key) => ({
         secretKey: key,

@@ -2,7 +2,7 @@ import { manifestOf } from '../../output/render';
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  ClusterPolicy, ClusterPolicySpecValidationFailureAction, PolicyExceptionV2Beta1,
+  ClusterPolicy, ClusterPolicySpecValidationFailureAction, PolicyException,
 } from '../../../imports/kyverno.io';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { PlatformValidationError } from '../../core/errors';
@@ -147,7 +147,7 @@ export class PolicyExceptions extends PlatformComponent {
     const policies = this.policies.policiesInUse;
     const plan = planExceptions(this.environment.name, this.workloads(), policies, this.policies.librarySets);
     for (const e of plan.exceptions) {
-      new PolicyExceptionV2Beta1(this, `PolicyException.${e.namespace}.${e.name}`, {
+      new PolicyException(this, `PolicyException.${e.namespace}.${e.name}`, {
         metadata: { ...e.manifest.metadata, labels: this.labelsFor('policy-exception', KYVERNO_VERSION) },
         spec: e.manifest.spec,
       });
