@@ -41,7 +41,9 @@ export function checkSchema(objects: readonly RenderedObject[]): string[] {
       continue;
     }
     try {
-      new Model(o.manifest).validate();
+      // A model instance over the manifest's own fields (the constructor would deep-copy the whole manifest to
+      // drop undefined values, and a rendered manifest has none).
+      (Object.assign(Object.create(Model.prototype), o.manifest) as InstanceType<Validatable>).validate();
     } catch (e) {
       const errors = (e as { errors?: Array<{ instancePath: string; message: string }> }).errors;
       const detail = errors ? errors.map((x) => `${x.instancePath || '/'} ${x.message}`).join('; ') : (e as Error).message;

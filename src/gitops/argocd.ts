@@ -280,7 +280,9 @@ const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.s
 function prepareObjects(component: PlatformComponent, problems: string[]): ComponentFacts {
   const facts: ComponentFacts = { crdGroups: new Set(), customGroups: new Set() };
   const objects = component.node.findAll().filter(ApiObject.isApiObject);
-  const annotationsOf = (o: ApiObject): Record<string, string> => o.metadata.toJson().annotations ?? {};
+  // The annotations as the component set them (resolving metadata is not free: once per object).
+  const annotations = new Map<ApiObject, Record<string, string>>(objects.map((o) => [o, o.metadata.toJson().annotations ?? {}]));
+  const annotationsOf = (o: ApiObject): Record<string, string> => annotations.get(o)!;
   const preSyncNames = new Set<string>();
   const produced = new Set<string>();
   for (const o of objects) {

@@ -63,12 +63,12 @@ export interface TreeDiff {
 /** Compares `files` with what `outDir` holds under `roots`. */
 export function diffTree(outDir: string, files: ReadonlyMap<string, string>, roots: readonly string[]): TreeDiff {
   const existing = listFiles(outDir).filter((f) => under(f, roots));
+  const present = new Set(existing);
   const changed: string[] = [];
   const missing: string[] = [];
   for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const p = path.join(outDir, rel);
-    if (!fs.existsSync(p)) missing.push(rel);
-    else if (fs.readFileSync(p, 'utf8') !== content) changed.push(rel);
+    if (!present.has(rel)) missing.push(rel);
+    else if (fs.readFileSync(path.join(outDir, rel), 'utf8') !== content) changed.push(rel);
   }
   const extra = existing.filter((f) => !files.has(f));
   return { changed, missing, extra };

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
+import { toYaml } from '../../output/yaml';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
@@ -86,8 +86,8 @@ export class Grafana extends PlatformComponent {
 
     this.addConfigMap(names.config, { 'grafana.ini': grafanaIni(this.host, cfg.singleSignOn ? GRAFANA_IDENTITY_HEADER : undefined) }, role, version, namespace);
     this.addConfigMap(names.provisioning, {
-      'datasources.yaml': stringify({ apiVersion: 1, datasources }),
-      'dashboards.yaml': stringify({
+      'datasources.yaml': toYaml({ apiVersion: 1, datasources }),
+      'dashboards.yaml': toYaml({
         apiVersion: 1,
         providers: [{
           name: 'data-platform', orgId: 1, folder: 'Data Platform', type: 'file', disableDeletion: true,
