@@ -3,15 +3,8 @@
  * --help and usage errors (exit 2), environment selection, values files, and exit code 1 for invalid input.
  */
 import { parseArgs, ParseArgsConfig } from 'util';
-import { z } from 'zod';
 import { PlatformConfigError, PlatformValidationError } from './core/errors';
 import { ENVIRONMENT_NAMES, readValuesFile } from './environments/values';
-
-// zod compiles a parser for each object schema on its first use (`new Function`). A command parses each schema a
-// few times (once per environment), so compiling costs more than it saves: parsing the three environments takes
-// ~8 ms without it and ~24 ms with it. Set here, for the commands only: the library leaves zod's global
-// configuration to the application that imports it.
-z.config({ jitless: true });
 
 /** Parsed command-line values and positionals, or the exit code to return (2 on a usage error, 0 for --help). */
 export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O, usage: string, allowPositionals = false):
