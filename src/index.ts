@@ -63,6 +63,7 @@ export * from './components/policies/exceptions';
 export * from './components/policies/policies';
 export * from './platform/data-platform';
 export * from './output/render';
+export * from './output/yaml';
 export * from './output/synth';
 export * from './output/write';
 export * from './checks/schema';

@@ -2,6 +2,7 @@ import { ApiObject, App } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
+import { manifestOf } from '../../output/render';
 import { PlatformValidationError } from '../../core/errors';
 import { PlatformIngresses } from './ingress';
 import { ALLOWS_ANNOTATION, NetworkPolicyInputs, planNetworkPolicies, verifyPlan } from './plan';
@@ -34,7 +35,7 @@ export class PlatformNetworkPolicies extends PlatformComponent {
     // Objects other charts generate at synth time (e.g. the Ingresses) first.
     for (const c of app.node.findAll()) if (PlatformIngresses.isPlatformIngresses(c)) c.prepareForSynth();
     const objects = app.node.findAll().filter(ApiObject.isApiObject);
-    const of = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.toJson());
+    const of = (kind: string) => objects.filter((o) => o.kind === kind).map(manifestOf);
     return {
       env: this.environment,
       edges: this.graph.edges,

@@ -154,7 +154,7 @@ export class PolicyExceptions extends PlatformComponent {
     }
     const all: ExceptionJson[] = App.of(this).node.findAll()
       .filter((o): o is ApiObject => o instanceof ApiObject && o.kind === 'PolicyException')
-      .map((o) => o.toJson());
+      .map((o) => manifestOf(o) as ExceptionJson);
     const problems = [...plan.problems, ...checkExceptionNames(all, policies)];
     if (problems.length > 0) {
       throw new PlatformValidationError(`environment '${this.environment.name}': the Kyverno policy exceptions cannot be generated`, problems);
