@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { PlatformComponent } from '../src/core/component';
 import { PlatformConfigError } from '../src/core/errors';
@@ -6,6 +8,7 @@ import { defaultSelector, sanitizeLabelValue, standardLabels } from '../src/core
 import { isDnsLabel, podFqdn, serviceFqdn } from '../src/core/names';
 import { checkResources, parseQuantity } from '../src/core/resources';
 import { containerSecurityContext } from '../src/core/security';
+import { compareStrings } from '../src/core/order';
 import { writableVolumeName } from '../src/core/workload';
 import { ZooKeeper } from '../src/components/zookeeper/zookeeper';
 import { loadEnvironment } from '../src/environments/values';
@@ -95,5 +98,27 @@ describe('names and labels', () => {
   test('writable paths get stable emptyDir names', () => {
     expect(writableVolumeName('/opt/dolphinscheduler/logs')).toBe('writable-opt-dolphinscheduler-logs');
     expect(writableVolumeName('/tmp/')).toBe('writable-tmp');
+  });
+});
+
+describe('output order', () => {
+  test('compareStrings sorts by code unit, like sort() without a comparator, whatever the locale', () => {
+    const keys = ['b', 'B', 'a', '_x', '-x', '.x', 'x-1', 'x_1', 'x.1', 'ä', 'z', '10', '9'];
+    expect([...keys].sort(compareStrings)).toEqual([...keys].sort());
+    // localeCompare would put 'a' before 'B' and ignore punctuation; the output order must not depend on it.
+    expect(['B', 'a'].sort(compareStrings)).toEqual(['B', 'a']);
+  });
+
+  test('regression: no source file orders with localeCompare (it follows the locale of the machine that synthesizes)', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts') && /\.localeCompare\(/.test(fs.readFileSync(p, 'utf8'))) offenders.push(p);
+      }
+    };
+    walk(path.join(__dirname, '..', 'src'));
+    expect(offenders).toEqual([]);
   });
 });
