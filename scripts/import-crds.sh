@@ -12,7 +12,10 @@
 set -euo pipefail
 crds=${1:-../shared/crds}
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d)
+# `cdk8s import FILE` appends FILE to the imports of cdk8s.yaml; keep cdk8s.yaml as it is.
+cp "$root/cdk8s.yaml" "$tmp/cdk8s.yaml.keep"
+trap 'cp "$tmp/cdk8s.yaml.keep" "$root/cdk8s.yaml"; rm -rf "$tmp"' EXIT
 group() { # group-name kind@version:file...
   local name=$1; shift
   (cd "$root" && node scripts/select-crd-versions.js "$crds" "$@") > "$tmp/$name.yaml"
