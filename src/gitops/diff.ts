@@ -1,5 +1,6 @@
 import { execFileSync } from 'child_process';
 import { flatten, keyOf, parseManifests } from './objects';
+import { compareStrings } from '../core/order';
 
 /** One changed field of an object. */
 export interface FieldChange {
@@ -49,7 +50,7 @@ function isSecretField(kind: string, field: string): boolean {
 
 function indexObjects(files: ReadonlyMap<string, string>): Map<string, { path: string; manifest: Record<string, any> }> {
   const out = new Map<string, { path: string; manifest: Record<string, any> }>();
-  for (const [file, text] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [file, text] of [...files].sort(([a], [b]) => compareStrings(a, b))) {
     if (!file.endsWith('.yaml')) continue;
     for (const o of parseManifests(text, file)) out.set(`${groupOf(file)}|${keyOf(o.manifest)}`, { path: file, manifest: o.manifest });
   }

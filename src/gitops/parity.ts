@@ -1,5 +1,6 @@
 import { podSpecOf } from '../checks/pods';
 import { keyOf, LoadedObject } from './objects';
+import { compareStrings } from '../core/order';
 
 /** The facets compared for objects present on both sides. */
 export type ParityFacet = 'selector' | 'images' | 'ports' | 'env' | 'volumeMounts' | 'probes';
@@ -35,8 +36,7 @@ export interface ParityResult {
   readonly referenceDuplicates: ReadonlyMap<string, readonly string[]>;
 }
 
-const sortStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const labels = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => sortStr(a, b)).map(([k, v]) => `${k}=${v}`).join(', ');
+const labels = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => `${k}=${v}`).join(', ');
 
 function probeText(p: any): string {
   if (p.httpGet) return `http ${p.httpGet.path ?? '/'} :${p.httpGet.port}`;
@@ -66,8 +66,8 @@ export function facetsOf(m: Record<string, any>): Partial<Record<ParityFacet, st
     .map((x) => `${x.name}: ${x.value}`).join('; ') || '-';
   out.images = per((c) => c.image ?? '');
   out.ports = per((c) => (c.ports ?? []).map((p: any) => `${p.name ?? ''}:${p.containerPort}`).join(', '));
-  out.env = per((c) => (c.env ?? []).map((e: any) => e.name).sort(sortStr).join(', '));
-  out.volumeMounts = per((c) => (c.volumeMounts ?? []).map((v: any) => v.mountPath).sort(sortStr).join(', '));
+  out.env = per((c) => (c.env ?? []).map((e: any) => e.name).sort(compareStrings).join(', '));
+  out.volumeMounts = per((c) => (c.volumeMounts ?? []).map((v: any) => v.mountPath).sort(compareStrings).join(', '));
   out.probes = per((c) => [['liveness', c.livenessProbe], ['readiness', c.readinessProbe], ['startup', c.startupProbe]]
     .filter(([, p]) => p).map(([n, p]) => `${n} ${probeText(p)}`).join(', '));
   return out;
@@ -86,7 +86,7 @@ export function compareParity(reference: readonly LoadedObject[], synthesized: r
     refs.set(key, [...(refs.get(key) ?? []), { key, source: o.file, manifest: o.manifest }]);
   }
   const ours = new Map(synthesized.map((o) => [o.key, o]));
-  const matched = [...refs.keys()].filter((k) => ours.has(k)).sort(sortStr);
+  const matched = [...refs.keys()].filter((k) => ours.has(k)).sort(compareStrings);
   const differences: FacetDifference[] = [];
   for (const key of matched) {
     const mine = facetsOf(ours.get(key)!.manifest);
@@ -105,8 +105,8 @@ export function compareParity(reference: readonly LoadedObject[], synthesized: r
     referenceCount: reference.length,
     synthesizedCount: synthesized.length,
     matched,
-    onlyInReference: [...refs.keys()].filter((k) => !ours.has(k)).sort(sortStr).flatMap((k) => refs.get(k)!.slice(0, 1)),
-    onlyInSynthesized: [...ours.keys()].filter((k) => !refs.has(k)).sort(sortStr).map((k) => ours.get(k)!),
+    onlyInReference: [...refs.keys()].filter((k) => !ours.has(k)).sort(compareStrings).flatMap((k) => refs.get(k)!.slice(0, 1)),
+    onlyInSynthesized: [...ours.keys()].filter((k) => !refs.has(k)).sort(compareStrings).map((k) => ours.get(k)!),
     differences,
     referenceDuplicates: duplicates,
   };
@@ -139,7 +139,7 @@ export class Explanations {
         this.exact.set(key, e);
       }
     }
-    this.patterns.sort((a, b) => b.key.length - a.key.length || sortStr(a.key, b.key));
+    this.patterns.sort((a, b) => b.key.length - a.key.length || compareStrings(a.key, b.key));
   }
 
   /** The explanation of an object (`key`) or of one of its facets (`key#facet`). */
@@ -158,7 +158,7 @@ export class Explanations {
 
   /** Keys that explained nothing in this run (stale after a fix, or misspelt). */
   public unused(): string[] {
-    return [...this.exact.keys(), ...this.patterns.map((p) => p.key)].filter((k) => !this.used.has(k)).sort(sortStr);
+    return [...this.exact.keys(), ...this.patterns.map((p) => p.key)].filter((k) => !this.used.has(k)).sort(compareStrings);
   }
 }
 

@@ -1,5 +1,6 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { PlatformComponent } from '../core/component';
+import { compareStrings } from '../core/order';
 
 /** One synthesized object with the path it is written to (relative to charts-out/). */
 export interface RenderedObject {
@@ -56,5 +57,5 @@ export function renderApp(app: App, env: string, folderOf?: (chart: Chart) => st
       out.push({ path: `${folder}/${manifest.kind}.${manifest.metadata.name}.yaml`, env, component: folder.split('/').pop()!, manifest });
     }
   }
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return out.sort((a, b) => compareStrings(a.path, b.path));
 }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { compareStrings } from '../core/order';
 
 /** Lists every file under `dir`, as paths relative to it, sorted. */
 export function listFiles(dir: string): string[] {
@@ -66,7 +67,7 @@ export function diffTree(outDir: string, files: ReadonlyMap<string, string>, roo
   const present = new Set(existing);
   const changed: string[] = [];
   const missing: string[] = [];
-  for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [rel, content] of [...files].sort(([a], [b]) => compareStrings(a, b))) {
     if (!present.has(rel)) missing.push(rel);
     else if (fs.readFileSync(path.join(outDir, rel), 'utf8') !== content) changed.push(rel);
   }
