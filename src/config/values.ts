@@ -1,4 +1,4 @@
-import { deepMerge } from './define';
+import { deepMerge } from '../core/define-environment';
 import * as fs from 'fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';

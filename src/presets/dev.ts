@@ -1,5 +1,5 @@
 import { BASE, baseExternal } from './base';
-import { defineEnvironment } from '../config/define';
+import { defineEnvironment } from '../core/define-environment';
 import type { EnvironmentInput } from '../config/schema';
 
 /** Development: one of everything, small volumes. */

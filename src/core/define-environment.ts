@@ -1,4 +1,4 @@
-import type { EnvironmentInput } from './schema';
+import type { EnvironmentInput } from '../config/schema';
 
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
