@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { DolphinSchedulerStack } from '../src/components/dolphinscheduler/dolphinscheduler';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import { deriveJvmSizing } from '../src/components/dolphinscheduler/memory';
 import { FINISH_SCRIPT, GUARD_SCRIPT } from '../src/components/dolphinscheduler/schema';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf, synthError } from './util';
