@@ -75,6 +75,8 @@ describe('DolphinSchedulerStack', () => {
       expect([role, heap >= 384]).toEqual([role, true]);
       expect(opts).toContain(`-XX:ActiveProcessorCount=${Math.max(1, Math.ceil(parseFloat(c.resources.limits.cpu) / (c.resources.limits.cpu.endsWith('m') ? 1000 : 1)))}`);
       expect(opts).toContain('-XX:+ExitOnOutOfMemoryError');
+      // JAVA_OPTS replaces bin/jvm_args_env.sh, whose -Duser.timezone=${SPRING_JACKSON_TIME_ZONE} is kept.
+      expect(opts).toContain(`-Duser.timezone=${envOf(c, 'SPRING_JACKSON_TIME_ZONE')}`);
     }
   });
 

@@ -215,7 +215,7 @@ export class DolphinSchedulerStack extends PlatformComponent {
             workingDir: '/opt/dolphinscheduler',
             command: ['tools/bin/upgrade-schema.sh'],
             // upgrade-schema.sh defaults JAVA_OPTS to -Xms1g -Xmx1g (tools/bin/upgrade-schema.sh:26), above the limit.
-            env: { ...common, JAVA_OPTS: toolsJvm.javaOpts },
+            env: { ...common, JAVA_OPTS: `${toolsJvm.javaOpts} -Duser.timezone=${cfg.timezone}` },
             resources: toolsResources,
             security: { deviations: [{ kind: 'runAsRoot', reason: ROOT_REASON }] },
             writablePaths: ['/tmp', '/opt/dolphinscheduler/logs'],
@@ -251,7 +251,8 @@ export class DolphinSchedulerStack extends PlatformComponent {
             name: service.name,
             image: image(server.image),
             ports: server.ports,
-            env: { ...common, JAVA_OPTS: jvm.javaOpts, ...perRole[role] },
+            // JAVA_OPTS replaces bin/jvm_args_env.sh (start.sh:36), which also set -Duser.timezone: keep it.
+            env: { ...common, JAVA_OPTS: `${jvm.javaOpts} -Duser.timezone=${cfg.timezone}`, ...perRole[role] },
             resources,
             security: { deviations: role === 'worker' ? WORKER_REASONS : [{ kind: 'runAsRoot', reason: ROOT_REASON }] },
             writablePaths: ['/tmp', '/opt/dolphinscheduler/logs'],
