@@ -225,6 +225,22 @@ describePg('DolphinScheduler schema step against PostgreSQL', () => {
     expect(fingerprint(db)).toEqual(before);
   });
 
+  test('regression: an installed database of an older version passes the guard to be upgraded, rows unchanged by the guard', () => {
+    const db = newDb();
+    expect(schemaJob(db).ok).toBe(true);
+    q(db, `UPDATE t_ds_version SET version = '3.2.0'`);
+    q(db, `INSERT INTO t_ds_project (name, code, user_id) VALUES ('kept', 43, 1)`);
+    const before = fingerprint(db);
+    const guard = pg.script(GUARD_SCRIPT, db, USER, { [MIGRATE_ENV]: 'true' });
+    expect(guard.status).toBe(0);
+    expect(guard.stdout).toContain('recognised installed schema, version 3.2.0: upgrade-schema.sh upgrades it');
+    expect(fingerprint(db)).toEqual(before);
+    // What upgrade-schema.sh then does (the upgrade SQL of 3.2.1 and 3.2.2 are upstream's; the stand-in only moves the version).
+    expect(upgradeSchemaStandIn(db)).toBe('upgrade');
+    expect(q(db, 'SELECT version FROM t_ds_version')).toBe('3.3.0');
+    expect(q(db, `SELECT name FROM t_ds_project WHERE code = 43`)).toBe('kept');
+  });
+
   test('regression: an installed database without a version row is refused (the upstream tool cannot upgrade it)', () => {
     const db = newDb();
     expect(schemaJob(db).ok).toBe(true);

@@ -8,11 +8,13 @@ import { join } from 'path';
  * A throwaway PostgreSQL cluster for tests: initdb into a temp directory, listening on 127.0.0.1 on a free port
  * only, trust authentication (nothing else can reach it), stopped and removed by `stop()`. Uses Debian's
  * `postgresql` package (`/usr/lib/postgresql/<major>/bin`), `PG_BIN` when set, else `initdb` on the PATH.
- * Run as root, the server runs as the `postgres` user the package creates (initdb refuses root).
+ * Run as root, the server runs as the `postgres` user the package creates (initdb refuses root). `PG_TESTS=off`
+ * skips the tests that need it, as when PostgreSQL is absent.
  */
 export class ThrowawayPostgres {
   /** Where the PostgreSQL programs are, or why there are none (the tests then skip with that reason). */
   public static locate(): { bin?: string; reason?: string } {
+    if (process.env.PG_TESTS === 'off') return { reason: 'PG_TESTS=off' };
     const candidates: string[] = [];
     if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
     if (existsSync('/usr/lib/postgresql')) {
