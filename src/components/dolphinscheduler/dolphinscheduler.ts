@@ -66,7 +66,7 @@ export interface DolphinSchedulerStackProps extends PlatformComponentProps {
   /**
    * The PostgreSQL client image of the schema guard and finish steps (needs `sh` and `psql`; the tools image has
    * no psql).
-   * @default 'docker.io/library/postgres:16.4'
+   * @default 'docker.io/library/postgres:16.13'
    */
   readonly postgresClientImage?: string;
   /**
@@ -174,7 +174,7 @@ export class DolphinSchedulerStack extends PlatformComponent {
     };
 
     this.addRbac();
-    const pgImage = Image.parse(props.postgresClientImage ?? 'docker.io/library/postgres:16.4', this.where('postgresClientImage'));
+    const pgImage = Image.parse(props.postgresClientImage ?? 'docker.io/library/postgres:16.13', this.where('postgresClientImage'));
     const mcImage = Image.parse(props.minioClientImage ?? MINIO_DEFAULT_IMAGE, this.where('minioClientImage'));
 
     // The schema Job, a PreSync hook (Argo CD runs it before any server): the guard refuses, with nothing
