@@ -13,7 +13,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import * as yaml from 'js-yaml';
 import { join } from 'path';
-import { FINISH_SCRIPT, GUARD_SCRIPT, HAND_MADE_TABLES, LEGACY_SCHEMA, LEGACY_SCHEMA_COPIED, MIGRATE_ENV } from '../src/components/dolphinscheduler/schema';
+import { FINISH_SCRIPT, GUARD_SCRIPT, HAND_MADE_TABLES, LEGACY_SCHEMA, LEGACY_SCHEMA_COPIED, MIGRATE_ENV, ROLLBACK_SQL, ROLLED_BACK_SCHEMA } from '../src/components/dolphinscheduler/schema';
 import { ThrowawayPostgres } from './support/postgres';
 
 const located = ThrowawayPostgres.locate();
@@ -291,6 +291,22 @@ describePg('DolphinScheduler schema step against PostgreSQL', () => {
     expect(r.guard.stdout).toContain('a migration is in progress');
     expect(r.ok).toBe(true);
     expect(q(db, `SELECT id, user_name, user_password FROM t_ds_user ORDER BY id`)).toBe(users);
+  });
+
+  test('regression: a migration is reversible until its backup is dropped: the rollback restores the hand-made tables row for row', () => {
+    const db = newDb();
+    handMade(db);
+    const before = fingerprint(db);
+    expect(schemaJob(db, true).ok).toBe(true);
+    q(db, `INSERT INTO t_ds_project (name, code) VALUES ('made-after-migration', 9999)`);
+    q(db, ROLLBACK_SQL);
+    expect(fingerprint(db)).toEqual(before);
+    expect(q(db, `SELECT count(*) FROM pg_namespace WHERE nspname IN ('${LEGACY_SCHEMA}', '${LEGACY_SCHEMA_COPIED}')`)).toBe('0');
+    // Nothing is dropped: what the new servers wrote is kept aside.
+    expect(q(db, `SELECT name FROM ${ROLLED_BACK_SCHEMA}.t_ds_project WHERE code = 9999`)).toBe('made-after-migration');
+    // The database is the hand-made one again: refused without the value, migrated again with it.
+    expect(pg.script(GUARD_SCRIPT, db, USER).status).toBe(1);
+    expect(() => q(db, ROLLBACK_SQL)).toThrow(/no schema ds_legacy_handmade_copied or ds_legacy_handmade|exists from an earlier rollback/);
   });
 
   test('the scripts are POSIX sh (dash parses them)', () => {

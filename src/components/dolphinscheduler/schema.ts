@@ -230,3 +230,52 @@ fi
 [ "$(q "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname IN ('t_ds_version', 't_escheduler_version')")" -ge 1 ] || { echo "schema finish: no version table after upgrade-schema.sh" >&2; exit 1; }
 echo "schema finish: installed version $(q "SELECT version FROM t_ds_version ORDER BY id LIMIT 1" 2>/dev/null || echo unknown)"
 `;
+
+/** Where a rollback keeps the installed schema's tables it takes out (never dropped by the rollback). */
+export const ROLLED_BACK_SCHEMA = 'ds_installed_rolled_back';
+
+/**
+ * Undoes a migration while its backup schema exists (`LEGACY_SCHEMA_COPIED`, or `LEGACY_SCHEMA` when it did not
+ * finish), in one transaction, dropping nothing: the installed schema's DolphinScheduler tables and sequences
+ * move into `ROLLED_BACK_SCHEMA`, the hand-made tables move back where they were. Refused while other sessions
+ * are connected. Printed by `npx tsx cli/dolphinscheduler-rollback-sql.ts` for psql (README: "Migrating the
+ * hand-made database").
+ */
+export const ROLLBACK_SQL = `\\set ON_ERROR_STOP on
+BEGIN;
+DO $rollback$
+DECLARE legacy text; r record; others int;
+BEGIN
+  SELECT nspname INTO legacy FROM pg_namespace WHERE nspname IN ('${LEGACY_SCHEMA}', '${LEGACY_SCHEMA_COPIED}')
+   ORDER BY nspname = '${LEGACY_SCHEMA}' DESC LIMIT 1;
+  IF legacy IS NULL THEN
+    RAISE EXCEPTION 'no schema ${LEGACY_SCHEMA_COPIED} or ${LEGACY_SCHEMA}: there is no migration to roll back (or its backup was dropped)';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '${ROLLED_BACK_SCHEMA}') THEN
+    RAISE EXCEPTION 'schema ${ROLLED_BACK_SCHEMA} exists from an earlier rollback; rename or drop it first';
+  END IF;
+  SELECT count(*) INTO others FROM pg_stat_activity
+   WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend';
+  IF others > 0 THEN
+    RAISE EXCEPTION '% other session(s) are connected to %: scale the DolphinScheduler servers to 0 first', others, current_database();
+  END IF;
+  EXECUTE format('CREATE SCHEMA %I', '${ROLLED_BACK_SCHEMA}');
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+              AND (c.relname LIKE 't\\_ds\\_%' OR c.relname LIKE 'qrtz\\_%' OR c.relname LIKE 't\\_escheduler\\_%') LOOP
+    EXECUTE format('ALTER TABLE %I.%I SET SCHEMA %I', current_schema(), r.relname, '${ROLLED_BACK_SCHEMA}');
+  END LOOP;
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind = 'S'
+              AND (c.relname LIKE 't\\_ds\\_%' OR c.relname LIKE 'qrtz\\_%') LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I SET SCHEMA %I', current_schema(), r.relname, '${ROLLED_BACK_SCHEMA}');
+  END LOOP;
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = legacy AND c.relkind = 'r' LOOP
+    EXECUTE format('ALTER TABLE %I.%I SET SCHEMA %I', legacy, r.relname, current_schema());
+  END LOOP;
+  EXECUTE format('DROP SCHEMA %I', legacy);
+  RAISE NOTICE 'rolled back: the hand-made tables are back in schema %; the installed tables are in schema ${ROLLED_BACK_SCHEMA}', current_schema();
+END $rollback$;
+COMMIT;
+`;
