@@ -121,6 +121,14 @@ describe('DolphinSchedulerStack', () => {
     expect(c.resources.requests['ephemeral-storage']).toBe('2Gi');
   });
 
+  test('bad input: a worker ephemeral-storage limit below its request fails the synth naming the key', () => {
+    const e = synthError('prod', { components: { dolphinscheduler: { workerEphemeralStorage: { request: '30Gi', limit: '10Gi' } } } });
+    expect(e.message).toContain('components.dolphinscheduler.workerEphemeralStorage');
+    expect(e.message).toContain('the ephemeral-storage limit 10Gi is below the request 30Gi');
+    const bad = synthError('prod', { components: { dolphinscheduler: { workerEphemeralStorage: { limit: 'lots' } } } });
+    expect(bad.message).toContain('workerEphemeralStorage');
+  });
+
   test.each(ENVS)('regression: every DolphinScheduler workload of more than one replica has a PodDisruptionBudget and a spread over nodes (%s)', (env) => {
     const objs = objectsOf(env);
     for (const role of ROLES) {
