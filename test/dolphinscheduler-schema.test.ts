@@ -13,7 +13,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import * as yaml from 'js-yaml';
 import { join } from 'path';
-import { FINISH_SCRIPT, GUARD_SCRIPT, HAND_MADE_TABLES, LEGACY_SCHEMA, LEGACY_SCHEMA_COPIED, MIGRATE_ENV, ROLLBACK_SQL, ROLLED_BACK_SCHEMA } from '../src/components/dolphinscheduler/schema';
+import { FINISH_SCRIPT, GUARD_SCRIPT, HAND_MADE_TABLES, LEGACY_SCHEMA, LEGACY_SCHEMA_COPIED, MIGRATE_ENV, ROLLBACK_SQL, ROLLED_BACK_SCHEMA, SOFT_VERSION_ENV } from '../src/components/dolphinscheduler/schema';
 import { ThrowawayPostgres } from './support/postgres';
 
 const located = ThrowawayPostgres.locate();
@@ -239,6 +239,18 @@ describePg('DolphinScheduler schema step against PostgreSQL', () => {
     expect(upgradeSchemaStandIn(db)).toBe('upgrade');
     expect(q(db, 'SELECT version FROM t_ds_version')).toBe('3.3.0');
     expect(q(db, `SELECT name FROM t_ds_project WHERE code = 43`)).toBe('kept');
+  });
+
+  test('regression: a database newer than the tools is refused (upgrade-schema.sh would relabel it as the older version)', () => {
+    const db = newDb();
+    expect(schemaJob(db).ok).toBe(true);
+    const before = fingerprint(db);
+    const older = pg.script(GUARD_SCRIPT, db, USER, { [SOFT_VERSION_ENV]: '3.2.1' });
+    expect(older.status).toBe(1);
+    expect(older.stderr).toContain('the database schema is at version 3.3.0, newer than 3.2.1');
+    expect(fingerprint(db)).toEqual(before);
+    expect(pg.script(GUARD_SCRIPT, db, USER, { [SOFT_VERSION_ENV]: '3.3.0' }).status).toBe(0);
+    expect(pg.script(GUARD_SCRIPT, db, USER, { [SOFT_VERSION_ENV]: '3.10.0' }).status).toBe(0);
   });
 
   test('regression: an installed database without a version row is refused (the upstream tool cannot upgrade it)', () => {

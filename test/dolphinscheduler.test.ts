@@ -44,6 +44,8 @@ describe('DolphinSchedulerStack', () => {
     expect(guard.command).toEqual(['sh', '-c', GUARD_SCRIPT]);
     expect(guard.image).toMatch(/^docker\.io\/library\/postgres:\d+\.\d+$/);
     expect(envOf(guard, 'DS_MIGRATE_HAND_MADE_SCHEMA')).toBe('false');
+    // tools 3.2.2 write schema version 3.3.0 (sql/soft_version at the tag); a newer database is refused.
+    expect(envOf(guard, 'DS_SCHEMA_SOFT_VERSION')).toBe('3.3.0');
     expect(envOf(guard, 'PGHOST')).toBe(`postgres-workflow-service.${NAMESPACES[env]}.svc.cluster.local`);
     expect(envOf(guard, 'PGDATABASE')).toBe('dolphinscheduler');
     expect(envOf(guard, 'PGPASSWORD')).toEqual({ secretKeyRef: { name: 'postgres-workflow-secret', key: 'password' } });

@@ -10,7 +10,7 @@ import { Deviation } from '../../core/security';
 import { ContainerSpec, EnvValue, httpProbe } from '../../core/workload';
 import { MINIO_DEFAULT_IMAGE, MINIO_SERVICE } from '../minio/minio';
 import { deriveJvmSizing, JvmSizing } from './memory';
-import { FINISH_SCRIPT, GUARD_SCRIPT, MIGRATE_ENV } from './schema';
+import { FINISH_SCRIPT, GUARD_SCRIPT, MIGRATE_ENV, SOFT_VERSION_ENV, TOOLS_SCHEMA_VERSIONS } from './schema';
 import { ZOOKEEPER_SERVICE } from '../zookeeper/zookeeper';
 
 /** The four servers of DolphinScheduler. */
@@ -208,7 +208,11 @@ export class DolphinSchedulerStack extends PlatformComponent {
       pod: {
         initContainers: [
           this.waitFor('wait-for-database', waitImage, dbEndpoint),
-          psqlContainer('schema-guard', GUARD_SCRIPT, { [MIGRATE_ENV]: String(cfg.schema.migrateHandMadeSchema) }),
+          psqlContainer('schema-guard', GUARD_SCRIPT, {
+            [MIGRATE_ENV]: String(cfg.schema.migrateHandMadeSchema),
+            // Refuses a database newer than these tools write (a version not read here: no check).
+            ...(TOOLS_SCHEMA_VERSIONS[this.version] ? { [SOFT_VERSION_ENV]: TOOLS_SCHEMA_VERSIONS[this.version] } : {}),
+          }),
           {
             name: 'upgrade-schema',
             image: image('dolphinscheduler-tools'),

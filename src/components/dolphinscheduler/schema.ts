@@ -27,6 +27,15 @@ export const LEGACY_SCHEMA = 'ds_legacy_handmade';
 export const LEGACY_SCHEMA_COPIED = 'ds_legacy_handmade_copied';
 /** The environment variable that allows the migration of a hand-made database. */
 export const MIGRATE_ENV = 'DS_MIGRATE_HAND_MADE_SCHEMA';
+/** The environment variable with the schema version the tools install (`sql/soft_version`); the guard refuses a newer database. */
+export const SOFT_VERSION_ENV = 'DS_SCHEMA_SOFT_VERSION';
+
+/**
+ * `sql/soft_version` of the dolphinscheduler-tools releases read here: what `upgrade-schema.sh` writes into
+ * `t_ds_version` (apache/dolphinscheduler, `dolphinscheduler-dao/src/main/resources/sql/soft_version` at each tag).
+ * Tag 3.2.2 says 3.3.0.
+ */
+export const TOOLS_SCHEMA_VERSIONS: Readonly<Record<string, string>> = { '3.2.1': '3.2.1', '3.2.2': '3.3.0' };
 
 /**
  * The tables the old charts' hand-written Jobs created (reference pack hmco-6c20054:
@@ -79,6 +88,9 @@ installed)
   if [ "$(q "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname = 't_ds_version'")" = 1 ]; then
     version=$(q "SELECT version FROM t_ds_version ORDER BY id LIMIT 1")
     [ -n "$version" ] || refuse "t_ds_version exists but holds no version row; upgrade-schema.sh cannot tell what to upgrade from (it fails with 'schemaVersion or version is empty'). Insert the installed version (SELECT version FROM t_ds_version) by hand once you know it."
+    if [ -n "\${${SOFT_VERSION_ENV}:-}" ] && [ "$(q "SELECT string_to_array(regexp_replace('$version', '[^0-9.]', '', 'g'), '.')::int[] > string_to_array('$${SOFT_VERSION_ENV}', '.')::int[]")" = t ]; then
+      refuse "the database schema is at version $version, newer than $${SOFT_VERSION_ENV}, the schema version of these tools: a downgrade is not supported (upgrade-schema.sh would only relabel the schema as $${SOFT_VERSION_ENV} and older servers would run on a newer schema). Run the DolphinScheduler version that made it, or restore a backup of the older schema."
+    fi
     echo "schema guard: recognised installed schema, version $version: upgrade-schema.sh upgrades it or leaves it as it is"
   else
     echo "schema guard: recognised a pre-1.2 schema (t_escheduler_*): upgrade-schema.sh upgrades it"
