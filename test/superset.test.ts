@@ -37,7 +37,7 @@ describe('SupersetSecrets', () => {
     const secret = find(objs, 'ExternalSecret', 'superset-secret');
     const legacy = find(objs, 'ExternalSecret', 'superset-secrets');
     for (const es of [secret, legacy]) {
-      expect(es.apiVersion).toBe('external-secrets.io/v1beta1');
+      expect(es.apiVersion).toBe('external-secrets.io/v1');
       expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'vault' });
       expect(es.spec.target.name).toBe(es.metadata.name);
       expect(es.spec.dataFrom).toBeUndefined();

@@ -1,5 +1,6 @@
 import {
   ExternalSecret,
+  ExternalSecretSpecSecretStoreRefKind,
   ExternalSecretSpecTargetCreationPolicy,
   ExternalSecretSpecTargetDeletionPolicy,
 } from '../../imports/external-secrets.io';
@@ -52,13 +53,17 @@ export interface ExternalSecretProps<K extends string> {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** The external-secrets.io API version generated (CRD in ../shared/crds, bindings in imports/). */
+/**
+ * The external-secrets.io API version generated: `v1` (bindings in imports/ from the External Secrets 2.9.0 CRD,
+ * ../shared/crds-external-secrets-2.9.0). Served by External Secrets Operator v0.16.0 and later (v0.16 added `v1`,
+ * v0.17.0 stopped serving v1beta1); see docs/runtime-facts.md, "External Secrets".
+ */
 export const EXTERNAL_SECRET_API_VERSION = ExternalSecret.GVK.apiVersion;
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /**
- * Generates an `ExternalSecret` (external-secrets.io/v1beta1) in `component` that fills the Secret `props.name`
+ * Generates an `ExternalSecret` (external-secrets.io/v1) in `component` that fills the Secret `props.name`
  * with exactly the keys of `props.data`, and returns the typed descriptor consumers reference with
  * `secretKeyRef(descriptor, key)`: a container can only name a key this ExternalSecret produces, and no
  * secret value is ever written to the output.
@@ -94,7 +99,10 @@ export function addExternalSecret<K extends string>(component: PlatformComponent
     },
     spec: {
       refreshInterval: props.refreshInterval ?? env.secretStore.refreshInterval,
-      secretStoreRef: { kind: store.kind, name: store.name },
+      secretStoreRef: {
+        kind: store.kind === 'ClusterSecretStore' ? ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE : ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
+        name: store.name,
+      },
       // Owner: the Secret is deleted with its ExternalSecret; Retain: a failing store keeps the last good values.
       target: {
         name: props.name,

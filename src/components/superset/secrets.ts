@@ -63,7 +63,7 @@ export interface SupersetSecretsProps extends PlatformComponentProps {
 }
 
 /**
- * The Secrets of Superset with no value in Git: two `ExternalSecret`s (external-secrets.io/v1beta1) reading the
+ * The Secrets of Superset with no value in Git: two `ExternalSecret`s (external-secrets.io/v1) reading the
  * environment's secret store (default ClusterSecretStore `vault`) that fill `superset-secret` and, for older
  * consumers, `superset-secrets`, each with exactly its typed keys.
  */
@@ -82,10 +82,10 @@ export class SupersetSecrets extends PlatformComponent {
     // Filled before anything of Superset starts (its init Job and pods read them).
     const annotations = { 'argocd.argoproj.io/sync-wave': '-1' };
     this.secret = addExternalSecret(this, {
-      name: SUPERSET_SECRET.name, role: 'secrets', version: 'v1beta1', annotations, data: refs(SUPERSET_SECRET.keys, remoteKey),
+      name: SUPERSET_SECRET.name, role: 'secrets', version: 'v1', annotations, data: refs(SUPERSET_SECRET.keys, remoteKey),
     });
     this.legacySecret = addExternalSecret(this, {
-      name: SUPERSET_LEGACY_SECRET.name, role: 'secrets', version: 'v1beta1', annotations, data: refs(SUPERSET_LEGACY_SECRET.keys, legacyRemoteKey),
+      name: SUPERSET_LEGACY_SECRET.name, role: 'secrets', version: 'v1', annotations, data: refs(SUPERSET_LEGACY_SECRET.keys, legacyRemoteKey),
     });
   }
 }
