@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { checkReferences, checkNoInlineSecrets } from '../checks/references';
+import { checkExternalSecretsConsumed } from '../core/external-secret';
 import { checkSchema } from '../checks/schema';
 import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../environments/values';
@@ -46,6 +47,7 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
       ...checkSchema(platform),
       ...checkReferences(platform, env),
       ...checkNoInlineSecrets(platform),
+      ...checkExternalSecretsConsumed(platform),
       ...checkApplications(rendered, env.name),
     ];
     if (problems.length > 0) {

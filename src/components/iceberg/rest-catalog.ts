@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { PlatformConfigError } from '../../core/errors';
+import { addExternalSecret, RemoteRef } from '../../core/external-secret';
 import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { EnvValue, httpProbe } from '../../core/workload';
@@ -51,6 +52,13 @@ export interface IcebergRestCatalogProps extends PlatformComponentProps {
    * @default 'iceberg_catalog'
    */
   readonly databaseSchema?: string;
+  /**
+   * Where the catalog database's password lives in the secret store. Used when the database's `passwordSecret` is
+   * not declared under `external.secrets`: this project introduced that Secret (the reference pack had the password
+   * inline), so the catalog generates it with an ExternalSecret instead of assuming someone created it.
+   * @default - key `data-platform/<environment>/iceberg-catalog`, property `password`
+   */
+  readonly databasePasswordRemoteRef?: RemoteRef;
 }
 
 /**
@@ -87,7 +95,7 @@ export class IcebergRestCatalog extends PlatformComponent {
       'catalog-impl': 'org.apache.iceberg.jdbc.JdbcCatalog',
       'uri': `jdbc:postgresql://${this.externalEndpoint(db.service).hostPort}/${db.database}?currentSchema=${schema}`,
       'jdbc.user': db.username,
-      'jdbc.password': this.externalSecretKeyRef(db.passwordSecret.name, db.passwordSecret.key),
+      'jdbc.password': this.databasePassword(db.passwordSecret, props.databasePasswordRemoteRef, image.tag),
       'warehouse': this.warehouse.location,
       'io-impl': 'org.apache.iceberg.aws.s3.S3FileIO',
       's3.endpoint': this.endpoint(MINIO_SERVICE, 'minio-api').url('http'),
@@ -121,5 +129,23 @@ export class IcebergRestCatalog extends PlatformComponent {
         }],
       },
     });
+  }
+
+  /**
+   * The password of the catalog database: a declared external Secret as it is, else an ExternalSecret of this
+   * component that fills the Secret the database names (issue 14 point 6: every Secret a workload reads is produced by
+   * the platform or declared external).
+   */
+  private databasePassword(secret: { name: string; key: string }, remoteRef: RemoteRef | undefined, version: string): EnvValue {
+    if (this.environment.external.secrets[secret.name]) return this.externalSecretKeyRef(secret.name, secret.key);
+    const produced = addExternalSecret(this, {
+      name: secret.name,
+      role: 'catalog',
+      version,
+      // Filled before the catalog's pods start (they read it at start).
+      annotations: { 'argocd.argoproj.io/sync-wave': '-1' },
+      data: { [secret.key]: remoteRef ?? { key: `data-platform/${this.environment.name}/iceberg-catalog`, property: 'password' } },
+    });
+    return this.secretKeyRef(produced, secret.key);
   }
 }
