@@ -1,6 +1,6 @@
-import { checkReferences } from '../src/checks/references';
+import { checkReferences } from '../src/platform/checks/references';
 import { checkExternalSecretsConsumed, secretConsumers } from '../src/core/external-secret';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import type { RenderedObject } from '../src/output/render';
 import { ENVS, find, objectsOf, podOf, synthError } from './util';
 
