@@ -122,7 +122,9 @@ export class SparkHistoryServer extends PlatformComponent {
         containers: [{
           name: 'spark-history-server',
           image,
-          // Through the image's entrypoint (tini, passwd entry), as the image's own user.
+          // Through the image's entrypoint, which passes a command that is not driver/executor straight through
+          // (exec "$@": no tini, no fake passwd entry, apache/spark-docker 3.5.0 entrypoint.sh); uid 185 is the image's
+          // spark user, so Hadoop's login finds its passwd entry.
           args: ['/opt/spark/bin/spark-class', 'org.apache.spark.deploy.history.HistoryServer'],
           ports: { 'history-ui': port },
           env: {
