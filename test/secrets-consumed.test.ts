@@ -1,3 +1,8 @@
+import { App } from 'cdk8s';
+import { Redis } from '../src/components/redis/redis';
+import { addExternalSecret } from '../src/core/external-secret';
+import { renderApp } from '../src/output/render';
+import { DataPlatform } from '../src/platform/data-platform';
 import { checkReferences } from '../src/platform/checks/references';
 import { checkExternalSecretsConsumed, secretConsumers } from '../src/core/external-secret';
 import { loadEnvironment } from '../src/config/values';
@@ -83,5 +88,16 @@ describe('Secrets: only what something reads (issue 15 point 5), and every Secre
   test('the synth fails on an unread legacy key asked for nowhere (the check runs in the synth)', () => {
     // A Superset env var of superset-secrets makes exactly that key; an unknown one fails.
     expect(synthError('dev', { components: { superset: { extraSecretEnv: { X: { secret: 'superset-secrets', key: 'NOPE' } } } } }).message).toMatch(/NOPE/);
+  });
+});
+
+describe('the consumed-secrets check runs in the synth (cdk8s validation)', () => {
+  test('regression: a DataPlatform with an ExternalSecret nothing reads fails to render, naming it', () => {
+    const environment = loadEnvironment('staging');
+    const app = new App();
+    const platform = new DataPlatform(app, 'staging', { environment });
+    const redis = platform.node.findAll().find((c) => c instanceof Redis) as Redis;
+    addExternalSecret(redis, { name: 'nobody-reads-this', role: 'cache', version: 'x', data: { k: { key: 'kv/x', property: 'k' } } });
+    expect(() => renderApp(app, 'staging')).toThrow(/ExternalSecret nobody-reads-this\): nothing in the output reads Secret data-platform-staging\/nobody-reads-this/);
   });
 });
