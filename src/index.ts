@@ -31,6 +31,7 @@ export * from './components/iceberg/config';
 export * from './components/iceberg/warehouse';
 export * from './components/iceberg/rest-catalog';
 export * from './components/iceberg/compaction';
+export * from './components/iceberg/spark-lake-image';
 export * from './components/redis/config';
 export * from './components/redis/redis';
 export * from './components/superset/config';
