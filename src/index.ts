@@ -74,8 +74,10 @@ export { IcebergRestCatalog, ICEBERG_REST_SERVICE } from './components/iceberg/r
 export type { IcebergRestCatalogProps } from './components/iceberg/rest-catalog';
 export { IcebergCompactionJob } from './components/iceberg/compaction';
 export type { IcebergCompactionJobProps } from './components/iceberg/compaction';
-export { BitnamiRedis, REDIS_PASSWORD_SECRET, REDIS_SERVICE } from './components/redis/redis';
-export type { BitnamiRedisProps, RedisPasswordKey } from './components/redis/redis';
+export { SPARK_BASE_IMAGE, SPARK_LAKE_IMAGE, SPARK_LAKE_JARS } from './components/iceberg/spark-lake-image';
+export type { MavenJar } from './components/iceberg/spark-lake-image';
+export { BitnamiRedis, DEFAULT_REDIS_IMAGE, Redis, REDIS_PASSWORD_SECRET, REDIS_SERVICE } from './components/redis/redis';
+export type { BitnamiRedisProps, RedisPasswordKey, RedisProps } from './components/redis/redis';
 export { SupersetSecrets, SUPERSET_LEGACY_SECRET, SUPERSET_SECRET } from './components/superset/secrets';
 export type { SupersetLegacySecretKey, SupersetSecretKey, SupersetSecretsProps } from './components/superset/secrets';
 export { Superset, SUPERSET_SERVICE } from './components/superset/superset';

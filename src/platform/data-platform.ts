@@ -9,7 +9,7 @@ import { IcebergRestCatalog } from '../components/iceberg/rest-catalog';
 import { icebergWarehouse } from '../components/iceberg/warehouse';
 import { MinIO } from '../components/minio/minio';
 import { Trino, TRINO_COORDINATOR_SERVICE } from '../components/trino/trino';
-import { BitnamiRedis } from '../components/redis/redis';
+import { Redis } from '../components/redis/redis';
 import { SupersetSecrets } from '../components/superset/secrets';
 import { Superset } from '../components/superset/superset';
 import { GraphqlGateway } from '../components/api-gateway/graphql-gateway';
@@ -68,7 +68,7 @@ export class DataPlatform extends Construct {
     let trino: Trino | undefined;
     add(c.trino.enabled, () => (trino = new Trino(this, 'trino', { environment: env, warehouse })));
     add(c.iceberg.compaction.enabled, () => new IcebergCompactionJob(this, 'iceberg-compaction', { environment: env, warehouse }));
-    add(c.redis.enabled, () => new BitnamiRedis(this, 'redis', { environment: env }));
+    add(c.redis.enabled, () => new Redis(this, 'redis', { environment: env }));
     add(c.superset.enabled, () => new SupersetSecrets(this, 'superset-secrets', { environment: env }));
     add(c.superset.enabled, () => new Superset(this, 'superset', {
       environment: env,

@@ -1,3 +1,4 @@
+import { checkExternalSecretsConsumed } from '../core/external-secret';
 import { PlatformGraph, registerPlatformCheck } from '../core/graph';
 import { collectObjects, prepareObjects } from '../core/manifest';
 import { checkApplications } from './gitops/checks';
@@ -6,7 +7,7 @@ import { checkSchema } from './checks/schema';
 
 /**
  * The platform's checks of one graph's objects: schema (kubernetes-models and CRD bindings), reference
- * integrity, no inline Secret values, Argo CD Applications, and the problems of the derived objects (network
+ * integrity, no inline Secret values, every ExternalSecret and key read by something, Argo CD Applications, and the problems of the derived objects (network
  * policies, policy exceptions, Ingresses). Registered once, when the platform layer is loaded; every
  * `PlatformGraph` runs it as a cdk8s validation, so `app.synth()`, `cdk8s synth` and `npm run synth` agree.
  */
@@ -22,6 +23,7 @@ export function platformChecks(graph: PlatformGraph): string[] {
     ...checkSchema(platform),
     ...checkReferences(platform, env),
     ...checkNoInlineSecrets(platform),
+    ...checkExternalSecretsConsumed(platform),
     ...checkApplications(rendered, env.name),
   ];
 }
