@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resourceSpec, storageSize } from '../../environments/primitives';
+import { resourceSpec, storageSize } from '../../core/schema';
 import { MIGRATION_PHASES } from './migration';
 
 /** The live server's image (the reference pack): the last release this project runs on the legacy FS volume. */

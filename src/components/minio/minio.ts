@@ -7,8 +7,8 @@ import { SecretDescriptor, ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { httpProbe } from '../../core/workload';
 import { PolicyException } from '../../../imports/kyverno.io';
-import { admittedObjects, simulateAdmission } from '../policies/admission';
-import { policiesInUse } from '../policies/policies';
+import { admittedObjects, simulateAdmission } from '../../platform/policies/admission';
+import { policiesInUse } from '../../platform/policies/policies';
 import { migrationScript, MigrationPhase } from './migration';
 
 /** The S3 API and console Service, `minio-service`, as in the reference pack. */
