@@ -126,3 +126,31 @@ describe('MinIO lake migration (components.minio.migration.phase)', () => {
     expect(synthError('prod', { components: { minio: { migration: { phase: 'copied' } } } }).message).toMatch(/components\.minio\.migration\.phase[\s\S]*legacy[\s\S]*switched/);
   });
 });
+
+describe('MinIO lake migration: network paths under default-deny', () => {
+  const { ingressVerdict } = jest.requireActual('../src/platform/network/evaluate') as typeof import('../src/platform/network/evaluate');
+  const admitted = (policies: ReadonlyArray<Record<string, any>>, from: any, to: any, port: number) => {
+    const v = ingressVerdict(policies, from, to, port);
+    return !v.isolated || v.allowedBy.length > 0;
+  };
+  const podOfWorkload = (objs: ReturnType<typeof objectsOf>, kind: string, name: string) => {
+    const m = find(objs, kind, name);
+    return { namespace: m.metadata.namespace, labels: m.spec.template.metadata.labels };
+  };
+  test.each(['legacy', 'mirror', 'verified', 'switched'])('regression: the bucket Job and the migration Job reach the server the Services select, the legacy one with only its live labels (%s)', (p) => {
+    const objs = phase('prod', p);
+    const policies = objs.filter((o) => o.manifest.kind === 'NetworkPolicy').map((o) => o.manifest);
+    const legacy = podOfWorkload(objs, 'StatefulSet', 'minio');
+    expect(legacy.labels).toEqual({ app: 'minio', component: 'object-storage' });
+    // Once switched the old server is reachable by nobody (the Services select the new one); back at verified it is again.
+    expect(admitted(policies, podOfWorkload(objs, 'Job', 'minio-init-buckets'), legacy, 9000)).toBe(p !== 'switched');
+    if (p === 'switched') expect(admitted(policies, podOfWorkload(objs, 'Job', 'minio-init-buckets'), podOfWorkload(objs, 'StatefulSet', 'minio-v2'), 9000)).toBe(true);
+    if (p === 'mirror' || p === 'verified') {
+      const job = podOfWorkload(objs, 'Job', 'minio-migrate');
+      expect(admitted(policies, job, legacy, 9000)).toBe(true);
+      expect(admitted(policies, job, podOfWorkload(objs, 'StatefulSet', 'minio-v2'), 9000)).toBe(true);
+    }
+    // and a pod of no component does not get in
+    expect(admitted(policies, { namespace: 'data-platform', labels: { app: 'intruder' } }, legacy, 9000)).toBe(false);
+  });
+});
