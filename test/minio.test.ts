@@ -154,3 +154,37 @@ describe('MinIO lake migration: network paths under default-deny', () => {
     expect(admitted(policies, { namespace: 'data-platform', labels: { app: 'intruder' } }, legacy, 9000)).toBe(false);
   });
 });
+
+describe('the generated scripts parse in POSIX shells (dash, and bash as in the ubi9-micro image)', () => {
+  const { spawnSync } = jest.requireActual('child_process') as typeof import('child_process');
+  const { migrationScript } = jest.requireActual('../src/components/minio/migration') as typeof import('../src/components/minio/migration');
+  const { volumeCopyScript } = jest.requireActual('../src/components/backup/backup') as typeof import('../src/components/backup/backup');
+  const scripts = [
+    migrationScript({ mode: 'mirror', source: "http://o'ld:9000", target: 'http://new:9000' }),
+    migrationScript({ mode: 'verify', source: 'http://old:9000', target: 'http://new:9000' }),
+    volumeCopyScript({ target: 'http://t:9000', dest: 'target/b/prod/ns/claim', keepDays: 7 }),
+    ...['mirror', 'verified'].map((p) => podOf(find(phase('prod', p), 'Job', 'minio-migrate')).containers[0].command[2] as string),
+  ];
+  test.each(['sh', 'bash'])('%s -n accepts every script', (shell) => {
+    for (const s of scripts) {
+      const r = spawnSync(shell, ['-n', '-c', s], { encoding: 'utf8' });
+      expect({ shell, err: r.stderr, code: r.status }).toEqual({ shell, err: '', code: 0 });
+    }
+  });
+  test('the field parser of mc --json lines works on a real-shaped line', () => {
+    const s = migrationScript({ mode: 'verify', source: 'http://old:9000', target: 'http://new:9000' });
+    const field = s.split('\n').find((l) => l.startsWith('field() {'))!;
+    const line = '{"prefix":"iceberg-warehouse","size":17825905,"objects":28,"status":"success","isVersions":false}';
+    const r = spawnSync('sh', ['-c', `${field}\nfield '${line}' size; field '${line}' objects`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('17825905\n28\n');
+    // bucket names from `mc ls --json` lines (mc cmd/ls.go contentMessage), and a failed listing stops the script
+    const fn = s.slice(s.indexOf('buckets() {'), s.indexOf('}\n', s.indexOf("done < \"$work/ls.$1\"")) + 2);
+    const ls = ['{"status":"success","type":"folder","lastModified":"2026-12-01T21:00:00Z","size":0,"key":"iceberg-warehouse/","etag":"","url":"http://old:9000/","versionOrdinal":1}',
+      '{"status":"success","type":"folder","lastModified":"2026-12-01T21:00:00Z","size":0,"key":"velero-backups/","etag":"","url":"http://old:9000/","versionOrdinal":1}'].join('\n');
+    const fake = (out: string) => spawnSync('sh', ['-c', `work=$(mktemp -d); MC=mcfake; mcfake() { printf '%s\\n' "$MCOUT"; }\n${fn}\nbuckets old`], { encoding: 'utf8', env: { ...process.env, MCOUT: out } });
+    expect(fake(ls).stdout).toBe('iceberg-warehouse\nvelero-backups\n');
+    const bad = fake('{"status":"error","error":{"message":"Access Denied."}}');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('MIGRATION FAILED: cannot list the buckets of old');
+  });
+});
