@@ -132,15 +132,15 @@ export class MinIO extends PlatformComponent {
           }],
         },
       });
-      // The claim template is immutable: no version label (an image bump would be a forbidden update). On
-      // local-path, `volumeType: local` makes the provisioner create a `local` PV, which Velero's file-system
-      // backup can read (it skips hostPath PVs, the provisioner's default).
       // Velero writing MinIO's own volume into MinIO (velero-backups lives on it) would copy the backups into
       // themselves: with the in-cluster target the volume is opted out (the backup inventory reports it unprotected).
       const backup = props.environment.components.backup;
       if (backup.enabled && backup.target.kind === 'in-cluster-minio') {
         sts.addJsonPatch(JsonPatch.add('/spec/template/metadata/annotations', { 'backup.velero.io/backup-volumes-excludes': 'data' }));
       }
+      // The claim template is immutable: no version label (an image bump would be a forbidden update). On
+      // local-path, `volumeType: local` makes the provisioner create a `local` PV, which Velero's file-system
+      // backup can read (it skips hostPath PVs, the provisioner's default).
       sts.addJsonPatch(JsonPatch.replace('/spec/volumeClaimTemplates/0/metadata', {
         name: 'data',
         labels: { 'app.kubernetes.io/name': this.appName, 'app.kubernetes.io/instance': this.labelsFor('object-storage', version)['app.kubernetes.io/instance'] },
