@@ -1,4 +1,4 @@
-import { App, ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BackupStorageLocation, BackupStorageLocationSpecAccessMode, Schedule } from '../../../imports/velero.io';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
@@ -140,7 +140,7 @@ export class Backups extends PlatformComponent {
 
   /** The objects of the App, as manifests (without caching: callable before the App is complete). */
   private manifests(final: boolean): Array<Record<string, any>> {
-    return App.of(this).node.findAll().filter((o): o is ApiObject => o instanceof ApiObject && ['PersistentVolumeClaim', 'StatefulSet', 'Deployment', 'DaemonSet', 'Job', 'CronJob'].includes(o.kind))
+    return this.graph.platformScope.node.findAll().filter((o): o is ApiObject => o instanceof ApiObject && ['PersistentVolumeClaim', 'StatefulSet', 'Deployment', 'DaemonSet', 'Job', 'CronJob'].includes(o.kind))
       .map((o) => (final ? manifestOf(o) : (o.toJson() as Record<string, any>)));
   }
 
