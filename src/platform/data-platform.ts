@@ -90,6 +90,9 @@ export class DataPlatform extends Construct {
       environment: env,
       trino: trino ? { coordinator: TRINO_COORDINATOR_SERVICE, metricsPort: 'metrics', workerReplicas: c.trino.replicas.worker } : undefined,
     }));
+    // Every stateful volume is known now: the backups add a copy CronJob for each one Velero cannot read.
+    const backups = list.find((x): x is Backups => x instanceof Backups && x.component === 'backup');
+    backups?.coverVolumes();
     // The network edge: Ingresses and NetworkPolicies, generated at render time from the complete graph. The
     // Ingress chart always runs its checks (header logins need an ingress); it is an Application only when enabled.
     const ingresses = new PlatformIngresses(this, 'ingress', { environment: env });

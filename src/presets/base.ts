@@ -53,3 +53,13 @@ export function baseExternal(sharedSuffix = ''): NonNullable<EnvironmentInput['e
     },
   };
 }
+
+/**
+ * The MinIO volumes of an environment whose backups go to that same MinIO (`components.backup.target`
+ * `in-cluster-minio`): nothing outside the cluster holds a copy of the lake. Accepted explicitly, so the backup
+ * inventory lists them as unprotected instead of failing the synth; declare an off-cluster S3 target to protect them.
+ */
+export function minioWithoutOffClusterCopy(namespace: string): Record<string, string> {
+  const reason = 'no off-cluster S3 store is declared yet: the lake and the backups share the one MinIO volume';
+  return { [`${namespace}/minio-data-minio-0`]: reason, [`${namespace}/data-minio-v2-0`]: reason };
+}

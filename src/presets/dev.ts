@@ -1,5 +1,5 @@
-import { BASE, baseExternal } from './base';
 import { defineEnvironment } from '../core/define-environment';
+import { BASE, baseExternal, minioWithoutOffClusterCopy } from './base';
 import type { EnvironmentInput } from '../config/schema';
 
 /** Development: one of everything, small volumes. */
@@ -25,7 +25,7 @@ export const dev: EnvironmentInput = defineEnvironment(BASE, {
     doris: { enabled: false },
     grafana: { adminPasswordSecret: { name: 'grafana-secret-dev', key: 'admin-password' }, storage: '2Gi' },
     logging: { loki: { storage: '5Gi', retention: '72h' } },
-    backup: { ttl: '72h0m0s', credentialsSecret: { name: 'minio-credentials-dev', key: 'cloud' } },
+    backup: { ttl: '72h0m0s', credentialsSecret: { name: 'minio-credentials-dev', key: 'cloud' }, unprotectedVolumes: minioWithoutOffClusterCopy('data-platform-dev') },
     // dev.254carbon.local is not published: no Ingress; the policies apply as everywhere.
     ingress: { enabled: false },
     networkPolicies: { defaultDeny: true },
