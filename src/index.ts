@@ -63,8 +63,8 @@ export { MinIO, MINIO_CONSOLE_SERVICE, MINIO_HEADLESS_SERVICE, MINIO_SERVICE } f
 export type { MinioCredentialKey, MinioProps } from './components/minio/minio';
 export { DolphinSchedulerStack, DOLPHINSCHEDULER_SERVICES } from './components/dolphinscheduler/dolphinscheduler';
 export type { DolphinSchedulerRole, DolphinSchedulerStackProps } from './components/dolphinscheduler/dolphinscheduler';
-export { Trino, TrinoCoordinator, TrinoWorkers, TRINO_COORDINATOR_SERVICE } from './components/trino/trino';
-export type { TrinoProps } from './components/trino/trino';
+export { Trino, TrinoCoordinator, TRINO_COORDINATOR_SERVICE } from './components/trino/trino';
+export type { TrinoCoordinatorProps, TrinoProps } from './components/trino/trino';
 export { deriveTrinoMemory } from './components/trino/memory';
 export type { TrinoMemory, TrinoMemoryInput } from './components/trino/memory';
 export type { TrinoCatalogSpec } from './components/trino/catalogs';

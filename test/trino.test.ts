@@ -215,3 +215,26 @@ describe('Trino metrics', () => {
     expect(sm.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
   });
 });
+
+describe('TrinoCoordinator on its own', () => {
+  test('regression: a TrinoCoordinator alone (with the services it consumes) is a working single-node Trino', () => {
+    const { App } = jest.requireActual('cdk8s') as typeof import('cdk8s');
+    const { TrinoCoordinator } = jest.requireActual('../src/components/trino/trino') as typeof import('../src/components/trino/trino');
+    const { MinIO } = jest.requireActual('../src/components/minio/minio') as typeof import('../src/components/minio/minio');
+    const { IcebergRestCatalog } = jest.requireActual('../src/components/iceberg/rest-catalog') as typeof import('../src/components/iceberg/rest-catalog');
+    const { icebergWarehouse } = jest.requireActual('../src/components/iceberg/warehouse') as typeof import('../src/components/iceberg/warehouse');
+    const { renderApp } = jest.requireActual('../src/output/render') as typeof import('../src/output/render');
+    const environment = loadEnvironment('staging');
+    const app = new App();
+    new MinIO(app, 'minio', { environment });
+    new IcebergRestCatalog(app, 'rest', { environment, warehouse: icebergWarehouse(environment) });
+    const trino = new TrinoCoordinator(app, 'trino', { environment });
+    expect(trino.workers).toBeUndefined();
+    // Every platform check passes (references to the REST catalog and MinIO resolve, schema, secrets).
+    const objs = renderApp(app, 'staging').filter((o) => o.component === 'trino').map((o) => o.manifest);
+    expect(objs.filter((m) => m.kind === 'Deployment').map((m) => m.metadata.name)).toEqual(['trino-coordinator']);
+    const config = objs.find((m) => m.kind === 'ConfigMap' && m.data?.['config.properties']?.includes('coordinator=true'))!;
+    expect(config.data['config.properties']).toMatch(/^node-scheduler\.include-coordinator=true$/m);
+    expect(objs.some((m) => m.kind === 'Service' && m.metadata.name === 'trino-coordinator')).toBe(true);
+  });
+});

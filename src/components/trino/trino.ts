@@ -104,7 +104,16 @@ export interface TrinoProps extends PlatformComponentProps {
    * @default - none
    */
   readonly extraCatalogs?: readonly TrinoCatalogSpec[];
+  /**
+   * The number of workers. `0` makes a single-node Trino: the coordinator schedules work on itself and no
+   * worker Deployment is written.
+   * @default - the environment's `components.trino.replicas.worker`
+   */
+  readonly workers?: number;
 }
+
+/** Props of `TrinoCoordinator`: those of `Trino` without workers. */
+export type TrinoCoordinatorProps = Omit<TrinoProps, 'workers'>;
 
 /** What a Trino node needs to render its files. */
 interface NodeContext {
@@ -133,8 +142,11 @@ export class Trino extends PlatformComponent {
   public readonly version: string;
   /** The catalogs, rendered and validated. */
   public readonly catalogs: readonly RenderedCatalog[];
-  public readonly coordinator: TrinoCoordinator;
-  public readonly workers: TrinoWorkers;
+  public readonly coordinator: TrinoCoordinatorNode;
+  /** The workers (undefined for a single-node Trino, `workers: 0`). */
+  public readonly workers?: TrinoWorkerNodes;
+  /** The number of workers. */
+  public readonly workerReplicas: number;
 
   constructor(scope: Construct, id: string, props: TrinoProps) {
     super(scope, id, 'trino', props);
@@ -191,7 +203,11 @@ export class Trino extends PlatformComponent {
     });
 
     // What every worker can give one query (the coordinator's own share when it is the only node doing work).
-    const workers = cfg.replicas.worker;
+    const workers = props.workers ?? cfg.replicas.worker;
+    if (!Number.isInteger(workers) || workers < 0) {
+      throw new PlatformConfigError(this.where('workers'), `is ${workers}`, 'give a whole number of workers, 0 for a single-node Trino');
+    }
+    this.workerReplicas = workers;
     const perNode = this.sizing(workers > 0 ? 'worker' : 'coordinator').memory.queryMaxMemoryPerNodeMiB;
     // The coordinator's metrics proxy: Trino serves /metrics only to an identified user (X-Trino-User), which a
     // ServiceMonitor cannot send, so a small nginx beside it adds the header for the scrape and serves nothing else.
@@ -219,8 +235,8 @@ export class Trino extends PlatformComponent {
       catalogEnv: Object.assign({}, ...this.catalogs.map((c) => c.env)),
       queryMaxMemory: `${perNode * Math.max(1, workers)}MB`,
     };
-    this.coordinator = new TrinoCoordinator(this, 'coordinator', ctx);
-    this.workers = new TrinoWorkers(this, 'workers', ctx);
+    this.coordinator = new TrinoCoordinatorNode(this, 'coordinator', ctx);
+    if (props.workers !== 0) this.workers = new TrinoWorkerNodes(this, 'workers', ctx);
   }
 
   /** The resources of one role and the memory settings derived from its container limit. */
@@ -309,8 +325,8 @@ function jvmConfig(heapMiB: number): string[] {
   ];
 }
 
-/** The Trino coordinator: Deployment `trino-coordinator` (one replica), its Service and ConfigMap. */
-export class TrinoCoordinator extends Construct {
+/** The coordinator node of a `Trino`: Deployment `trino-coordinator` (one replica), its Service and ConfigMap. */
+export class TrinoCoordinatorNode extends Construct {
   public readonly memory: TrinoMemory;
 
   constructor(trino: Trino, id: string, ctx: NodeContext) {
@@ -319,17 +335,30 @@ export class TrinoCoordinator extends Construct {
     trino.addService(TRINO_COORDINATOR_SERVICE, { selector: { app: 'trino-coordinator' }, role: 'coordinator', version: ctx.version });
     this.memory = trino.addNode('coordinator', ctx, replicas.coordinator, {
       'coordinator': 'true',
-      'node-scheduler.include-coordinator': String(replicas.worker === 0),
+      'node-scheduler.include-coordinator': String(trino.workerReplicas === 0),
     });
   }
 }
 
 /** The Trino workers: Deployment `trino-worker` with the environment's replica count, and its ConfigMap. */
-export class TrinoWorkers extends Construct {
+export class TrinoWorkerNodes extends Construct {
   public readonly memory: TrinoMemory;
 
   constructor(trino: Trino, id: string, ctx: NodeContext) {
     super(trino, id);
-    this.memory = trino.addNode('worker', ctx, trino.environment.components.trino.replicas.worker, { coordinator: 'false' });
+    this.memory = trino.addNode('worker', ctx, trino.workerReplicas, { coordinator: 'false' });
+  }
+}
+
+/**
+ * A working Trino coordinator on its own: a single-node Trino (the coordinator schedules queries on itself),
+ * with the Iceberg catalog on the REST catalog and MinIO and the environment's PostgreSQL catalogs, its Service
+ * `trino-coordinator`, the metrics proxy and the discoverable UI. It consumes `ICEBERG_REST_SERVICE` and
+ * `MINIO_SERVICE`: build those in the same platform (or declare them external), as the reference check demands.
+ * Written to `charts-out/<env>/trino/`, like `Trino`.
+ */
+export class TrinoCoordinator extends Trino {
+  constructor(scope: Construct, id: string, props: TrinoCoordinatorProps) {
+    super(scope, id, { ...props, workers: 0 });
   }
 }
