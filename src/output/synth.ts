@@ -6,6 +6,7 @@ import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../e
 import { DataPlatform } from '../platform/data-platform';
 import { checkApplications } from '../gitops/checks';
 import { objectKey, renderApp, RenderedObject } from './render';
+import { timed } from './phases';
 import { toYaml } from './yaml';
 
 /** The folder under charts-out/ holding the Argo CD Applications, one subfolder per environment. */
@@ -37,16 +38,14 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
   const objects: RenderedObject[] = [];
   const roots: string[] = [];
   for (const name of envs) {
-    const env = loadEnvironment(name, options);
+    const env = timed('validate environment', () => loadEnvironment(name, options));
     const app = new App({ outdir: '.tmp/unused' });
-    new DataPlatform(app, env.name, { environment: env });
-    const rendered = renderApp(app, env.name);
+    timed('build constructs', () => new DataPlatform(app, env.name, { environment: env }));
+    const rendered = timed('render', () => renderApp(app, env.name));
     const platform = rendered.filter((o) => o.path.startsWith(`${env.name}/`));
     const problems = [
-      ...checkSchema(platform),
-      ...checkReferences(platform, env),
-      ...checkNoInlineSecrets(platform),
-      ...checkApplications(rendered, env.name),
+      ...timed('schema check', () => checkSchema(platform)),
+      ...timed('reference checks', () => [...checkReferences(platform, env), ...checkNoInlineSecrets(platform), ...checkApplications(rendered, env.name)]),
     ];
     if (problems.length > 0) {
       throw new PlatformValidationError(`environment '${env.name}' failed its checks`, problems);
@@ -63,9 +62,11 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     applications.set(key, o.path);
   }
   const files = new Map<string, string>();
-  for (const o of objects) {
-    if (files.has(o.path)) throw new PlatformValidationError('output', [`two objects write ${o.path}. Fix: give them distinct names`]);
-    files.set(o.path, toYaml(o.manifest));
-  }
+  timed('yaml', () => {
+    for (const o of objects) {
+      if (files.has(o.path)) throw new PlatformValidationError('output', [`two objects write ${o.path}. Fix: give them distinct names`]);
+      files.set(o.path, toYaml(o.manifest));
+    }
+  });
   return { files, objects, roots };
 }
