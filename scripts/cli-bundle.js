@@ -25,6 +25,7 @@ const ROOT = path.resolve(__dirname, '..');
 /** Bundled programs: name -> entry (relative to the repository root). The entry must export `main(argv): number`. */
 const ENTRIES = {
   synth: 'src/main.ts',
+  scale: 'bench/scale.ts',
 };
 /** Where bundles, their manifests and code caches live (git-ignored, never packed). */
 const OUT_DIR = process.env.CLI_BUNDLE_DIR ? path.resolve(process.env.CLI_BUNDLE_DIR) : path.join(ROOT, '.cache', 'cli');
@@ -196,7 +197,7 @@ function run(name, argv) {
   if (process.env.CLI_TIMINGS_FILE) {
     // The program's own phases (src/output/phases.ts), then the launcher's.
     const phases = globalThis[Symbol.for('254carbon.synth-phases')] || {};
-    fs.writeFileSync(process.env.CLI_TIMINGS_FILE, JSON.stringify({ ...timings, phases, maxRssKiB: process.resourceUsage().maxRSS }));
+    fs.writeFileSync(process.env.CLI_TIMINGS_FILE, JSON.stringify({ ...timings, phases, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000, maxRssKiB: process.resourceUsage().maxRSS }));
   }
   return code;
 }

@@ -3,6 +3,7 @@ import { checkReferences, checkNoInlineSecrets } from '../checks/references';
 import { checkSchema } from '../checks/schema';
 import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../environments/values';
+import type { EnvironmentInput } from '../environments/schema';
 import { DataPlatform } from '../platform/data-platform';
 import { checkApplications } from '../gitops/checks';
 import { objectKey, renderApp, RenderedObject } from './render';
@@ -15,10 +16,10 @@ export const ARGOCD_FOLDER = 'argocd';
 /** Options of `synthesize`. */
 export interface SynthOptions extends LoadEnvironmentOptions {
   /**
-   * The environments to synthesize.
+   * The environments to synthesize: names of defined environments, or your own definitions.
    * @default - every defined environment
    */
-  readonly environments?: readonly string[];
+  readonly environments?: ReadonlyArray<string | EnvironmentInput>;
 }
 
 /** The result of a synth: file contents by path relative to charts-out/, and the folders it owns. */
