@@ -7,8 +7,8 @@
  *   node scripts/cli-bundle.js run scale --count 50 --out DIR [--no-write]
  */
 import * as path from 'path';
-import { prod } from '../src/environments/prod';
-import type { EnvironmentInput } from '../src/environments/schema';
+import { prod } from '../src/presets/prod';
+import type { EnvironmentInput } from '../src/config/schema';
 import { synthesize } from '../src/output/synth';
 import { writeTree } from '../src/output/write';
 

@@ -24,7 +24,7 @@ const vm = require('vm');
 const ROOT = path.resolve(__dirname, '..');
 /** Bundled programs: name -> entry (relative to the repository root). The entry must export `main(argv): number`. */
 const ENTRIES = {
-  synth: 'src/main.ts',
+  synth: 'cli/synth.ts',
   scale: 'bench/scale.ts',
 };
 /** Where bundles, their manifests and code caches live (git-ignored, never packed). */

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BUILT_IN_GROUPS, BUNDLED_MODELS, checkSchema } from '../src/checks/schema';
+import { BUILT_IN_GROUPS, BUNDLED_MODELS, checkSchema } from '../src/platform/checks/schema';
 import { listFiles } from '../src/output/write';
 import type { RenderedObject } from '../src/output/render';
 

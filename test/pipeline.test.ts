@@ -2,8 +2,8 @@ import { parse } from 'yaml';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { selectEnvironments } from '../src/cli';
-import { main } from '../src/main';
+import { selectEnvironments } from '../cli/cli';
+import { main } from '../cli/synth';
 import { listFiles } from '../src/output/write';
 import { runCommand } from './util';
 
