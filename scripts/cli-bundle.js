@@ -9,13 +9,13 @@
 //
 // A stale bundle is never run: before every run the sha-256 of every project file the bundle was built from
 // (esbuild's own list of inputs, so an import added later is covered), of the installed dependency tree
-// (node_modules/.package-lock.json), of this script and the Node/esbuild versions is compared with the one
-// recorded at build time; any difference rebuilds first (~1 s). The code cache is keyed by the bundle's own hash
+// (node_modules/.package-lock.json), of this script and of esbuild's package.json, and the Node version are
+// compared with those recorded at build time; any difference rebuilds first (~2 s). A file whose size, mtime,
+// ctime and inode all equal the recorded ones is not read again (any write changes ctime). The code cache is keyed by the bundle's own hash
 // and V8 rejects a cache from another V8 version or flags, so a stale cache can only cost time.
 //
 // The entry points are configurable (one line each below, or CLI_ENTRY_<NAME>=path in the environment).
 'use strict';
-const crypto = require('crypto');
 const fs = require('fs');
 const Module = require('module');
 const path = require('path');
@@ -38,7 +38,8 @@ function entryOf(name) {
 
 class UsageError extends Error {}
 
-const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
+// crypto is loaded only when a file has to be hashed (a fresh run with unchanged files hashes nothing).
+const sha256 = (data) => require('crypto').createHash('sha256').update(data).digest('hex');
 function fileHash(abs) {
   try {
     return sha256(fs.readFileSync(abs));
@@ -47,21 +48,40 @@ function fileHash(abs) {
   }
 }
 
-/** The dependency tree as installed: npm rewrites node_modules/.package-lock.json on every install. */
-function dependencyTreeHash() {
-  const hidden = path.join(ROOT, 'node_modules', '.package-lock.json');
-  return fs.existsSync(hidden) ? fileHash(hidden) : fileHash(path.join(ROOT, 'package-lock.json'));
+/**
+ * A file's identity for the freshness check: its sha-256, plus the stat fields that any write changes (size,
+ * mtime, ctime, inode). ctime cannot be set back by a program (utimes sets it to now), so when all four equal the
+ * recorded ones the content is the recorded one and is not read again; otherwise the content hash decides.
+ */
+function identity(abs) {
+  let st;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    return { sha: 'missing' };
+  }
+  return { sha: fileHash(abs), stat: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}` };
+}
+function unchanged(abs, recorded) {
+  if (!recorded || typeof recorded !== 'object') return false;
+  try {
+    const st = fs.statSync(abs);
+    if (recorded.stat === `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`) return true;
+  } catch {
+    return recorded.sha === 'missing';
+  }
+  return fileHash(abs) === recorded.sha;
 }
 
-function toolHash() {
-  let esbuildVersion = 'none';
-  try {
-    esbuildVersion = require(path.join(ROOT, 'node_modules', 'esbuild', 'package.json')).version;
-  } catch {
-    // no esbuild: build() fails with a clear message
-  }
-  return sha256([fileHash(__filename), process.version, process.arch, esbuildVersion].join('\n'));
+/** The dependency tree as installed: npm rewrites node_modules/.package-lock.json on every install. */
+function dependencyTreeFile() {
+  const hidden = path.join(ROOT, 'node_modules', '.package-lock.json');
+  return fs.existsSync(hidden) ? hidden : path.join(ROOT, 'package-lock.json');
 }
+
+/** Node and the bundler: the launcher (this file) and esbuild's package.json are inputs like the sources. */
+const toolFiles = () => [__filename, path.join(ROOT, 'node_modules', 'esbuild', 'package.json')];
+const runtime = () => `${process.version} ${process.arch}`;
 
 const paths = (name) => ({
   bundle: path.join(OUT_DIR, `${name}.js`),
@@ -101,6 +121,9 @@ function build(name) {
       metafile: true,
       logLevel: 'silent',
       legalComments: 'none',
+      // Smaller source to read and hash for the code cache; names kept (constructs and error messages use them).
+      minify: true,
+      keepNames: true,
     });
   } catch (e) {
     const errors = (e.errors || []).map((x) => `  ${x.location ? `${x.location.file}:${x.location.line}: ` : ''}${x.text}`);
@@ -110,13 +133,19 @@ function build(name) {
   for (const input of Object.keys(result.metafile.inputs).sort()) {
     // Dependencies are covered by the dependency tree hash; only the project's own files are hashed one by one.
     if (input.split('/').includes('node_modules')) continue;
-    inputs[input] = fileHash(path.join(ROOT, input));
+    inputs[input] = identity(path.join(ROOT, input));
   }
+  for (const f of [...toolFiles(), dependencyTreeFile()]) inputs[path.relative(ROOT, f)] = identity(f);
   let source = fs.readFileSync(tmpOut, 'utf8');
   // The bundle runs inside a function wrapper (see load), where an entry's `#!` line is a syntax error.
   if (source.startsWith('#!')) source = `//${source.slice(2)}`;
-  fs.writeFileSync(tmpOut, source);
-  const manifest = { entry, tool: toolHash(), dependencies: dependencyTreeHash(), inputs, bundle: sha256(source) };
+  // Stored as Latin-1 (esbuild escapes everything above U+00FF), so that every run reads it without decoding UTF-8.
+  if (/[^\x00-\xff]/.test(source)) {
+    fs.rmSync(tmpOut, { force: true });
+    throw new UsageError(`bundling ${entry} gave characters above U+00FF`);
+  }
+  fs.writeFileSync(tmpOut, source, 'latin1');
+  const manifest = { entry, runtime: runtime(), inputs, bundle: sha256(source) };
   fs.renameSync(tmpOut, p.bundle);
   writeAtomic(p.manifest, JSON.stringify(manifest, null, 1) + '\n');
   fs.rmSync(p.cache, { force: true });
@@ -133,10 +162,12 @@ function staleness(name) {
     return 'not built yet';
   }
   if (manifest.entry !== entryOf(name)) return `entry changed to ${entryOf(name)}`;
-  if (manifest.tool !== toolHash()) return 'Node, esbuild or the bundle script changed';
-  if (manifest.dependencies !== dependencyTreeHash()) return 'the installed dependencies changed';
-  for (const [input, hash] of Object.entries(manifest.inputs)) {
-    if (fileHash(path.join(ROOT, input)) !== hash) return `${input} changed`;
+  if (manifest.runtime !== runtime()) return `Node changed (${manifest.runtime} -> ${runtime()})`;
+  for (const f of [...toolFiles(), dependencyTreeFile()]) {
+    if (!(path.relative(ROOT, f) in manifest.inputs)) return `${path.relative(ROOT, f)} is new`;
+  }
+  for (const [input, recorded] of Object.entries(manifest.inputs)) {
+    if (!unchanged(path.join(ROOT, input), recorded)) return `${input} changed`;
   }
   if (!fs.existsSync(p.bundle)) return 'bundle missing';
   return null;
@@ -159,7 +190,8 @@ function load(name, timings = {}) {
     lap('bundle rebuild');
   }
   const p = paths(name);
-  const source = fs.readFileSync(p.bundle, 'utf8');
+  // Latin-1 (see build), so read as one-byte characters: no UTF-8 decoding of megabytes.
+  const source = fs.readFileSync(p.bundle, 'latin1');
   let cachedData;
   try {
     cachedData = fs.readFileSync(p.cache);
