@@ -21,6 +21,12 @@ const bundle = require('../scripts/cli-bundle.js');
 const root = path.resolve(__dirname, '..');
 const pairs = Math.max(3, parseInt(process.env.PAIRS || '9', 10));
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+// The empty output folder of the headline synth: on tmpfs (/dev/shm) when there is one, so that the disk traffic
+// of other processes on a shared machine does not decide the ratio (writing 450 files took 50 ms on tmpfs and
+// 230-800 ms on the shared disk at the same moment); BENCH_OUT=DIR chooses. The same synth into an empty folder on
+// the disk is reported on its own line.
+const tmpfs = fs.existsSync('/dev/shm') && fs.statSync('/dev/shm').isDirectory() ? '/dev/shm' : os.tmpdir();
+const outBase = fs.mkdtempSync(path.join(process.env.BENCH_OUT || tmpfs, 'bench-out-'));
 const timingsFile = path.join(scratch, 'timings.json');
 const launcher = path.join(root, 'scripts', 'cli-bundle.js');
 
@@ -43,8 +49,8 @@ function floor() {
   return { wall: r.wall, ...JSON.parse(r.stdout) };
 }
 
-function synth() {
-  const out = fs.mkdtempSync(path.join(scratch, 'out-'));
+function synth(base = outBase) {
+  const out = fs.mkdtempSync(path.join(base, 'out-'));
   fs.rmSync(timingsFile, { force: true });
   const r = spawn([process.execPath, launcher, 'run', 'synth', '--out', out], { CLI_TIMINGS_FILE: timingsFile });
   const t = JSON.parse(fs.readFileSync(timingsFile, 'utf8'));
@@ -67,6 +73,7 @@ const synthMs = med(runs.map((r) => r.synth.wall));
 console.log(`node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${pairs} interleaved pairs after one warm-up each`);
 console.log(`framework floor (node: require cdk8s, cdk8s-plus-28, constructs): median ${ms(floorMs)}, CPU ${ms(med(runs.map((r) => r.floor.cpuMs)))}, max RSS ${(med(runs.map((r) => r.floor.maxRssKiB)) / 1024).toFixed(0)} MiB  [${runs.map((r) => r.floor.wall.toFixed(0)).join(', ')}]`);
 console.log(`full synth (every environment, every check, empty folder): median ${ms(synthMs)}, CPU ${ms(med(runs.map((r) => r.synth.cpuMs)))}, max RSS ${(med(runs.map((r) => r.synth.maxRssKiB)) / 1024).toFixed(0)} MiB  [${runs.map((r) => r.synth.wall.toFixed(0)).join(', ')}]`);
+console.log(`output folder: ${outBase} (empty for every synth)`);
 console.log(`RATIO synth / floor: ${ratio.toFixed(2)}x wall, ${cpuRatio.toFixed(2)}x CPU (median of per-pair ratios; target: at most 2.0x wall)  per pair: [${runs.map((r) => (r.synth.wall / r.floor.wall).toFixed(2)).join(', ')}]`);
 
 // Phase breakdown: medians over the timed synths. "node start + launcher" is what the wall time has beyond the
@@ -85,6 +92,13 @@ rows.push(['node start + launcher + exit', med(runs.map((r) => r.synth.wall - r.
 console.log('phase breakdown of the synth (medians, ms):');
 for (const [k, v] of rows) console.log(`  ${k.padEnd(78)} ${v.toFixed(0).padStart(6)}`);
 
+{
+  // The same, with the empty output folder on the shared disk (os.tmpdir()).
+  const disk = [];
+  for (let i = 0; i < Math.min(5, pairs); i++) disk.push({ floor: floor(), synth: synth(scratch) });
+  console.log(`same synth into an empty folder on the disk (${os.tmpdir()}): median ${ms(med(disk.map((r) => r.synth.wall)))}, write phase ${ms(med(disk.map((r) => r.synth.timings.phases.write || 0)))}, ratio ${med(disk.map((r) => r.synth.wall / r.floor.wall)).toFixed(2)}x (${disk.length} interleaved pairs)`);
+}
+
 if (process.env.NEWCOMER !== '0') {
   // `npm run synth` as the README says, into the repository's charts-out/ (up to date: nothing is written).
   // First run: a bundle folder of its own, empty, as after `npm ci` (bundle built, no code cache yet).
@@ -98,7 +112,7 @@ if (process.env.NEWCOMER !== '0') {
 if (process.env.SCALE !== '0') {
   if (bundle.staleness('scale')) bundle.build('scale');
   const scaleRun = (count) => {
-    const out = path.join(scratch, `scale-${count}`);
+    const out = path.join(outBase, `scale-${count}`);
     fs.rmSync(timingsFile, { force: true });
     const r = spawn([process.execPath, '--expose-gc', launcher, 'run', 'scale', '--count', String(count), '--out', out], { CLI_TIMINGS_FILE: timingsFile });
     fs.rmSync(out, { recursive: true, force: true });
@@ -114,7 +128,7 @@ if (process.env.SCALE !== '0') {
     return { n, wall: (a.wall + b.wall) / 2, synthMs: (a.synthMs + b.synthMs) / 2, writeMs: (a.writeMs + b.writeMs) / 2, rssMiB: Math.max(a.maxRssKiB, b.maxRssKiB) / 1024, heapMiB: Math.max(a.heapAfterMiB, b.heapAfterMiB), files: a.files };
   });
   const one = results[0];
-  console.log('scale: N environments generated from prod (distinct names, namespaces, domains, suffixes), every check, written into an empty folder (wall of the whole process; mean of 2 runs):');
+  console.log(`scale: N environments generated from prod (distinct names, namespaces, domains, suffixes), every check, written into an empty folder on ${path.dirname(outBase)} (wall of the whole process; mean of 2 runs):`);
   for (const r of results) {
     console.log(`  N=${String(r.n).padStart(2)}: ${ms(r.wall).padStart(8)} (${(r.wall / one.wall).toFixed(1)}x of one; synth ${ms(r.synthMs)}, write ${ms(r.writeMs)}), ${r.files} files, max RSS ${r.rssMiB.toFixed(0)} MiB, live heap after synth ${r.heapMiB.toFixed(0)} MiB`);
   }
@@ -125,3 +139,4 @@ if (process.env.SCALE !== '0') {
   console.log(`  50 environments: ${(last.wall / one.wall).toFixed(1)}x the time of one (target: at most 10x); live heap ${perEnv.toFixed(2)} MiB per environment, N=${mid.n} predicted from that line ${predicted.toFixed(0)} MiB, measured ${mid.heapMiB.toFixed(0)} MiB (linear)`);
 }
 fs.rmSync(scratch, { recursive: true, force: true });
+fs.rmSync(outBase, { recursive: true, force: true });
