@@ -13,7 +13,7 @@
 import * as path from 'path';
 import { parseCommandLine, readValuesFiles, runSynthCommand, selectEnvironments } from './cli';
 import { ENVIRONMENT_NAMES } from '../src/config/values';
-import { timed } from '../src/output/phases';
+import { timed } from '../src/core/phases';
 import { synthesize } from '../src/output/synth';
 import { diffTree, writeTree } from '../src/output/write';
 

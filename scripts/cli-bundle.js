@@ -227,7 +227,7 @@ function run(name, argv) {
     process.stderr.write(`note: could not write the V8 code cache (${e.message}); the next run compiles again\n`);
   }
   if (process.env.CLI_TIMINGS_FILE) {
-    // The program's own phases (src/output/phases.ts), then the launcher's.
+    // The program's own phases (src/core/phases.ts), then the launcher's.
     const phases = globalThis[Symbol.for('254carbon.synth-phases')] || {};
     fs.writeFileSync(process.env.CLI_TIMINGS_FILE, JSON.stringify({ ...timings, phases, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000, maxRssKiB: process.resourceUsage().maxRSS }));
   }

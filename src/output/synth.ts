@@ -1,13 +1,10 @@
 import { App } from 'cdk8s';
-import { checkReferences, checkNoInlineSecrets } from '../platform/checks/references';
-import { checkSchema } from '../platform/checks/schema';
 import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../config/values';
 import type { EnvironmentInput } from '../config/schema';
 import { DataPlatform } from '../platform/data-platform';
-import { checkApplications } from '../platform/gitops/checks';
 import { objectKey, renderApp, RenderedObject } from './render';
-import { timed } from './phases';
+import { timed } from '../core/phases';
 import { toYaml } from '../core/yaml';
 
 /** The folder under charts-out/ holding the Argo CD Applications, one subfolder per environment. */
@@ -42,16 +39,8 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     const env = timed('validate environment', () => loadEnvironment(name, options));
     const app = new App({ outdir: '.tmp/unused' });
     timed('build constructs', () => new DataPlatform(app, env.name, { environment: env }));
-    const rendered = timed('render', () => renderApp(app, env.name));
-    const platform = rendered.filter((o) => o.path.startsWith(`${env.name}/`));
-    const problems = [
-      ...timed('schema check', () => checkSchema(platform)),
-      ...timed('reference checks', () => [...checkReferences(platform, env), ...checkNoInlineSecrets(platform), ...checkApplications(rendered, env.name)]),
-    ];
-    if (problems.length > 0) {
-      throw new PlatformValidationError(`environment '${env.name}' failed its checks`, problems);
-    }
-    objects.push(...rendered);
+    // Every check runs as a cdk8s validation of the platform (see platform/checks/register.ts).
+    objects.push(...timed('render', () => renderApp(app, env.name)));
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
   }
   const applications = new Map<string, string>();
