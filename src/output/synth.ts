@@ -39,7 +39,7 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     const env = timed('validate environment', () => loadEnvironment(name, options));
     const app = new App({ outdir: '.tmp/unused' });
     timed('build constructs', () => new DataPlatform(app, env.name, { environment: env }));
-    // Every check runs as a cdk8s validation of the platform (see platform/checks/register.ts).
+    // Every check runs as a cdk8s validation of the platform (see platform/platform-checks.ts).
     objects.push(...timed('render', () => renderApp(app, env.name)));
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
   }

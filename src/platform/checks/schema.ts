@@ -3,12 +3,11 @@ import type { RenderedObject } from '../../core/manifest';
 type Validatable = new (data: any) => { validate(): void };
 const cache = new Map<string, Validatable | null>();
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 /**
  * The kubernetes-models classes of the built-in kinds the platform writes, as literal `require`s, so that the
  * bundled command line (`scripts/cli-bundle.js`) carries exactly these validators and no other model file is
  * read at run time. Any other kind is looked up in kubernetes-models by path (below), checked just as strictly,
- * only slower; `test/schema-models.test.ts` keeps this table complete for what `charts-out/` holds.
+ * only slower; `test/cli-bundle.test.ts` keeps this table complete for what `charts-out/` holds.
  */
 export const BUNDLED_MODELS: Readonly<Record<string, () => Validatable>> = {
   'v1/ConfigMap': () => require('kubernetes-models/v1/ConfigMap').ConfigMap,
@@ -31,7 +30,6 @@ export const BUNDLED_MODELS: Readonly<Record<string, () => Validatable>> = {
   'rbac.authorization.k8s.io/v1/Role': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/Role').Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding').RoleBinding,
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The kubernetes-models class of a built-in kind, or null for a custom resource. */
 function modelFor(apiVersion: string, kind: string): Validatable | null {
@@ -46,7 +44,6 @@ function modelFor(apiVersion: string, kind: string): Validatable | null {
     const modulePath = group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
     let model: Validatable | null = null;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       model = (require(modulePath) as Record<string, Validatable>)[kind] ?? null;
     } catch {
       model = null;

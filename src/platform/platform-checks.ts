@@ -1,9 +1,9 @@
-import { PlatformGraph, registerPlatformCheck } from '../../core/graph';
-import { collectObjects, prepareObjects } from '../../core/manifest';
-import { checkApplications } from '../gitops/checks';
-import { checkNoInlineSecrets, checkReferences } from './references';
-import { timed } from '../../core/phases';
-import { checkSchema } from './schema';
+import { PlatformGraph, registerPlatformCheck } from '../core/graph';
+import { collectObjects, prepareObjects } from '../core/manifest';
+import { checkApplications } from './gitops/checks';
+import { checkNoInlineSecrets, checkReferences } from './checks/references';
+import { timed } from '../core/phases';
+import { checkSchema } from './checks/schema';
 
 /**
  * The platform's checks of one graph's objects: schema (kubernetes-models and CRD bindings), reference
