@@ -13,6 +13,7 @@
 import * as path from 'path';
 import { parseCommandLine, readValuesFiles, runSynthCommand, selectEnvironments } from './cli';
 import { ENVIRONMENT_NAMES } from '../src/config/values';
+import { timed } from '../src/core/phases';
 import { synthesize } from '../src/output/synth';
 import { diffTree, writeTree } from '../src/output/write';
 
@@ -41,7 +42,7 @@ export function main(argv: readonly string[]): number {
     const result = synthesize({ environments: environments.length ? environments : undefined, values });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (args.check) {
-      const diff = diffTree(outDir, result.files, result.roots);
+      const diff = timed('compare with the tree', () => diffTree(outDir, result.files, result.roots));
       const total = diff.changed.length + diff.missing.length + diff.extra.length;
       if (total > 0) {
         process.stderr.write(`${path.relative(process.cwd(), outDir) || outDir} is stale: ${total} file(s) differ from a fresh synth. Run \`npm run synth\` and commit the result.\n`);
@@ -53,7 +54,7 @@ export function main(argv: readonly string[]): number {
       process.stdout.write(`${result.files.size} files in ${result.roots.join(', ')} match a fresh synth.\n`);
       return 0;
     }
-    const written = writeTree(outDir, result.files, result.roots);
+    const written = timed('write', () => writeTree(outDir, result.files, result.roots));
     if (args['cdk8s-cli'] && process.env.CDK8S_OUTDIR) {
       // `cdk8s synth` expects the app to write into its output folder as well.
       writeTree(path.resolve(process.env.CDK8S_OUTDIR), result.files, result.roots);

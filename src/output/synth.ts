@@ -1,8 +1,10 @@
 import { App } from 'cdk8s';
 import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../config/values';
+import type { EnvironmentInput } from '../config/schema';
 import { DataPlatform } from '../platform/data-platform';
 import { objectKey, renderApp, RenderedObject } from './render';
+import { timed } from '../core/phases';
 import { toYaml } from '../core/yaml';
 
 /** The folder under charts-out/ holding the Argo CD Applications, one subfolder per environment. */
@@ -11,10 +13,10 @@ export const ARGOCD_FOLDER = 'argocd';
 /** Options of `synthesize`. */
 export interface SynthOptions extends LoadEnvironmentOptions {
   /**
-   * The environments to synthesize.
+   * The environments to synthesize: names of defined environments, or your own definitions.
    * @default - every defined environment
    */
-  readonly environments?: readonly string[];
+  readonly environments?: ReadonlyArray<string | EnvironmentInput>;
 }
 
 /** The result of a synth: file contents by path relative to charts-out/, and the folders it owns. */
@@ -34,11 +36,11 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
   const objects: RenderedObject[] = [];
   const roots: string[] = [];
   for (const name of envs) {
-    const env = loadEnvironment(name, options);
+    const env = timed('validate environment', () => loadEnvironment(name, options));
     const app = new App({ outdir: '.tmp/unused' });
-    new DataPlatform(app, env.name, { environment: env });
+    timed('build constructs', () => new DataPlatform(app, env.name, { environment: env }));
     // Every check runs as a cdk8s validation of the platform (see platform/platform-checks.ts).
-    objects.push(...renderApp(app, env.name));
+    objects.push(...timed('render', () => renderApp(app, env.name)));
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
   }
   const applications = new Map<string, string>();
@@ -50,9 +52,11 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     applications.set(key, o.path);
   }
   const files = new Map<string, string>();
-  for (const o of objects) {
-    if (files.has(o.path)) throw new PlatformValidationError('output', [`two objects write ${o.path}. Fix: give them distinct names`]);
-    files.set(o.path, toYaml(o.manifest));
-  }
+  timed('yaml', () => {
+    for (const o of objects) {
+      if (files.has(o.path)) throw new PlatformValidationError('output', [`two objects write ${o.path}. Fix: give them distinct names`]);
+      files.set(o.path, toYaml(o.manifest));
+    }
+  });
   return { files, objects, roots };
 }

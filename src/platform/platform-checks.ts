@@ -3,6 +3,7 @@ import { PlatformGraph, registerPlatformCheck } from '../core/graph';
 import { collectObjects, prepareObjects } from '../core/manifest';
 import { checkApplications } from './gitops/checks';
 import { checkNoInlineSecrets, checkReferences } from './checks/references';
+import { timed } from '../core/phases';
 import { checkSchema } from './checks/schema';
 
 /**
@@ -20,11 +21,8 @@ export function platformChecks(graph: PlatformGraph): string[] {
   const rendered = collectObjects(scope, env.name);
   const platform = rendered.filter((o) => o.path.startsWith(`${env.name}/`));
   return [
-    ...checkSchema(platform),
-    ...checkReferences(platform, env),
-    ...checkNoInlineSecrets(platform),
-    ...checkExternalSecretsConsumed(platform),
-    ...checkApplications(rendered, env.name),
+    ...timed('schema check', () => checkSchema(platform)),
+    ...timed('reference checks', () => [...checkReferences(platform, env), ...checkNoInlineSecrets(platform), ...checkExternalSecretsConsumed(platform), ...checkApplications(rendered, env.name)]),
   ];
 }
 

@@ -1,0 +1,268 @@
+#!/usr/bin/env node
+// The fast path of the command line: the synth as ONE bundled file (esbuild: the project's modules, the CRD
+// bindings, cdk8s, cdk8s-plus-28, constructs, zod, the YAML libraries and the kubernetes-models validators the
+// platform uses) run with a V8 code cache, instead of ~700 module files resolved, read and compiled one by one.
+//
+//   node scripts/cli-bundle.js run synth [ARGS...]   freshness check, rebuild if stale, run (npm run synth, cdk8s.yaml)
+//   node scripts/cli-bundle.js build [NAME...]       (re)build unconditionally (npm run build:cli, prepare)
+//   node scripts/cli-bundle.js check [NAME...]       exit 1 if a bundle is missing or stale
+//
+// A stale bundle is never run: before every run the sha-256 of every project file the bundle was built from
+// (esbuild's own list of inputs, so an import added later is covered), of the installed dependency tree
+// (node_modules/.package-lock.json), of this script and of esbuild's package.json, and the Node version are
+// compared with those recorded at build time; any difference rebuilds first (~2 s). A file whose size, mtime,
+// ctime and inode all equal the recorded ones is not read again (any write changes ctime). The code cache is keyed by the bundle's own hash
+// and V8 rejects a cache from another V8 version or flags, so a stale cache can only cost time.
+//
+// The entry points are configurable (one line each below, or CLI_ENTRY_<NAME>=path in the environment).
+'use strict';
+const fs = require('fs');
+const Module = require('module');
+const path = require('path');
+const vm = require('vm');
+
+const ROOT = path.resolve(__dirname, '..');
+/** Bundled programs: name -> entry (relative to the repository root). The entry must export `main(argv): number`. */
+const ENTRIES = {
+  synth: 'cli/synth.ts',
+  scale: 'bench/scale.ts',
+};
+/** Where bundles, their manifests and code caches live (git-ignored, never packed). */
+const OUT_DIR = process.env.CLI_BUNDLE_DIR ? path.resolve(process.env.CLI_BUNDLE_DIR) : path.join(ROOT, '.cache', 'cli');
+
+function entryOf(name) {
+  const entry = process.env[`CLI_ENTRY_${name.toUpperCase()}`] || ENTRIES[name];
+  if (!entry) throw new UsageError(`unknown program '${name}'. Known: ${Object.keys(ENTRIES).join(', ')}`);
+  return entry;
+}
+
+class UsageError extends Error {}
+
+// crypto is loaded only when a file has to be hashed (a fresh run with unchanged files hashes nothing).
+const sha256 = (data) => require('crypto').createHash('sha256').update(data).digest('hex');
+function fileHash(abs) {
+  try {
+    return sha256(fs.readFileSync(abs));
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * A file's identity for the freshness check: its sha-256, plus the stat fields that any write changes (size,
+ * mtime, ctime, inode). ctime cannot be set back by a program (utimes sets it to now), so when all four equal the
+ * recorded ones the content is the recorded one and is not read again; otherwise the content hash decides.
+ */
+function identity(abs) {
+  let st;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    return { sha: 'missing' };
+  }
+  return { sha: fileHash(abs), stat: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}` };
+}
+function unchanged(abs, recorded) {
+  if (!recorded || typeof recorded !== 'object') return false;
+  try {
+    const st = fs.statSync(abs);
+    if (recorded.stat === `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`) return true;
+  } catch {
+    return recorded.sha === 'missing';
+  }
+  return fileHash(abs) === recorded.sha;
+}
+
+/** The dependency tree as installed: npm rewrites node_modules/.package-lock.json on every install. */
+function dependencyTreeFile() {
+  const hidden = path.join(ROOT, 'node_modules', '.package-lock.json');
+  return fs.existsSync(hidden) ? hidden : path.join(ROOT, 'package-lock.json');
+}
+
+/** Node and the bundler: the launcher (this file) and esbuild's package.json are inputs like the sources. */
+const toolFiles = () => [__filename, path.join(ROOT, 'node_modules', 'esbuild', 'package.json')];
+const runtime = () => `${process.version} ${process.arch}`;
+
+const paths = (name) => ({
+  bundle: path.join(OUT_DIR, `${name}.js`),
+  manifest: path.join(OUT_DIR, `${name}.json`),
+  cache: path.join(OUT_DIR, `${name}.v8cache`),
+});
+
+function writeAtomic(file, data) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+/** Builds one bundle and records what it was built from. Returns the manifest. */
+function build(name) {
+  const entry = entryOf(name);
+  let esbuild;
+  try {
+    esbuild = require(path.join(ROOT, 'node_modules', 'esbuild'));
+  } catch {
+    throw new UsageError('esbuild is not installed: run `npm ci` first');
+  }
+  const p = paths(name);
+  const tmpOut = `${p.bundle}.${process.pid}.build.js`;
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  let result;
+  try {
+    result = esbuild.buildSync({
+      absWorkingDir: ROOT,
+      entryPoints: [entry],
+      outfile: tmpOut,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      metafile: true,
+      logLevel: 'silent',
+      legalComments: 'none',
+      // Smaller source to read and hash for the code cache; names kept (constructs and error messages use them).
+      minify: true,
+      keepNames: true,
+    });
+  } catch (e) {
+    const errors = (e.errors || []).map((x) => `  ${x.location ? `${x.location.file}:${x.location.line}: ` : ''}${x.text}`);
+    throw new UsageError(`bundling ${entry} failed:\n${errors.join('\n') || e.message}`);
+  }
+  const inputs = {};
+  for (const input of Object.keys(result.metafile.inputs).sort()) {
+    // Dependencies are covered by the dependency tree hash; only the project's own files are hashed one by one.
+    if (input.split('/').includes('node_modules')) continue;
+    inputs[input] = identity(path.join(ROOT, input));
+  }
+  for (const f of [...toolFiles(), dependencyTreeFile()]) inputs[path.relative(ROOT, f)] = identity(f);
+  let source = fs.readFileSync(tmpOut, 'utf8');
+  // The bundle runs inside a function wrapper (see load), where an entry's `#!` line is a syntax error.
+  if (source.startsWith('#!')) source = `//${source.slice(2)}`;
+  // Stored as Latin-1 (esbuild escapes everything above U+00FF), so that every run reads it without decoding UTF-8.
+  if (/[^\x00-\xff]/.test(source)) {
+    fs.rmSync(tmpOut, { force: true });
+    throw new UsageError(`bundling ${entry} gave characters above U+00FF`);
+  }
+  fs.writeFileSync(tmpOut, source, 'latin1');
+  const manifest = { entry, runtime: runtime(), inputs, bundle: sha256(source) };
+  fs.renameSync(tmpOut, p.bundle);
+  writeAtomic(p.manifest, JSON.stringify(manifest, null, 1) + '\n');
+  fs.rmSync(p.cache, { force: true });
+  return manifest;
+}
+
+/** Why a bundle must be rebuilt, or null when it is fresh. */
+function staleness(name) {
+  const p = paths(name);
+  let manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(p.manifest, 'utf8'));
+  } catch {
+    return 'not built yet';
+  }
+  if (manifest.entry !== entryOf(name)) return `entry changed to ${entryOf(name)}`;
+  if (manifest.runtime !== runtime()) return `Node changed (${manifest.runtime} -> ${runtime()})`;
+  for (const f of [...toolFiles(), dependencyTreeFile()]) {
+    if (!(path.relative(ROOT, f) in manifest.inputs)) return `${path.relative(ROOT, f)} is new`;
+  }
+  for (const [input, recorded] of Object.entries(manifest.inputs)) {
+    if (!unchanged(path.join(ROOT, input), recorded)) return `${input} changed`;
+  }
+  if (!fs.existsSync(p.bundle)) return 'bundle missing';
+  return null;
+}
+
+/** Loads a fresh bundle (building it first when stale) and returns its exports. */
+function load(name, timings = {}) {
+  let t = process.hrtime.bigint();
+  const lap = (phase) => {
+    const now = process.hrtime.bigint();
+    timings[phase] = (timings[phase] || 0) + Number(now - t) / 1e6;
+    t = now;
+  };
+  const reason = staleness(name);
+  lap('freshness check');
+  let manifest;
+  if (reason) {
+    if (process.env.CLI_BUNDLE_QUIET !== '1') process.stderr.write(`(re)building the ${name} bundle: ${reason}\n`);
+    manifest = build(name);
+    lap('bundle rebuild');
+  }
+  const p = paths(name);
+  // Latin-1 (see build), so read as one-byte characters: no UTF-8 decoding of megabytes.
+  const source = fs.readFileSync(p.bundle, 'latin1');
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(p.cache);
+  } catch {
+    cachedData = undefined;
+  }
+  const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+  const script = new vm.Script(wrapper, { filename: p.bundle, cachedData });
+  const needsCache = cachedData === undefined || script.cachedDataRejected === true;
+  const mod = new Module(p.bundle, module);
+  mod.filename = p.bundle;
+  mod.paths = Module._nodeModulePaths(OUT_DIR);
+  mod.loaded = true;
+  const fn = script.runInThisContext();
+  lap('compile bundle');
+  fn.call(mod.exports, mod.exports, Module.createRequire(p.bundle), mod, p.bundle, OUT_DIR);
+  lap('load modules');
+  // The cache is written after the program ran (see run), so that it also holds the functions compiled lazily.
+  return { exports: mod.exports, saveCache: needsCache ? () => writeAtomic(p.cache, script.createCachedData()) : () => {}, manifest };
+}
+
+/** Runs a bundled program's main(argv); returns its exit code. */
+function run(name, argv) {
+  const timings = {};
+  const { exports, saveCache } = load(name, timings);
+  if (typeof exports.main !== 'function') throw new UsageError(`${entryOf(name)} does not export main(argv)`);
+  const started = process.hrtime.bigint();
+  const code = exports.main(argv);
+  timings.run = Number(process.hrtime.bigint() - started) / 1e6;
+  try {
+    saveCache();
+  } catch (e) {
+    process.stderr.write(`note: could not write the V8 code cache (${e.message}); the next run compiles again\n`);
+  }
+  if (process.env.CLI_TIMINGS_FILE) {
+    // The program's own phases (src/core/phases.ts), then the launcher's.
+    const phases = globalThis[Symbol.for('254carbon.synth-phases')] || {};
+    fs.writeFileSync(process.env.CLI_TIMINGS_FILE, JSON.stringify({ ...timings, phases, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000, maxRssKiB: process.resourceUsage().maxRSS }));
+  }
+  return code;
+}
+
+module.exports = { ENTRIES, OUT_DIR, build, staleness, load, run, paths };
+
+if (require.main === module) {
+  const [command, ...rest] = process.argv.slice(2);
+  try {
+    if (command === 'run' && rest.length > 0) {
+      process.exitCode = run(rest[0], rest.slice(1));
+    } else if (command === 'build') {
+      for (const name of rest.length ? rest : Object.keys(ENTRIES)) {
+        build(name);
+        process.stdout.write(`built ${path.relative(ROOT, paths(name).bundle)} from ${entryOf(name)}\n`);
+      }
+    } else if (command === 'check') {
+      let stale = 0;
+      for (const name of rest.length ? rest : Object.keys(ENTRIES)) {
+        const reason = staleness(name);
+        if (reason) {
+          stale++;
+          process.stderr.write(`${name}: stale (${reason})\n`);
+        }
+      }
+      process.exitCode = stale ? 1 : 0;
+    } else {
+      process.stderr.write('usage: cli-bundle.js run NAME [ARGS...] | build [NAME...] | check [NAME...]\n');
+      process.exitCode = 2;
+    }
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,109 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BUILT_IN_GROUPS, BUNDLED_MODELS, checkSchema } from '../src/platform/checks/schema';
+import { listFiles } from '../src/output/write';
+import type { RenderedObject } from '../src/output/render';
+
+const ROOT = path.join(__dirname, '..');
+const LAUNCHER = path.join(ROOT, 'scripts', 'cli-bundle.js');
+
+function launch(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [LAUNCHER, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the bundled command line (scripts/cli-bundle.js)', () => {
+  // A small program bundled exactly like the synth, in a scratch folder inside the repository (inputs are
+  // hashed relative to the repository root), with its own bundle folder.
+  const scratch = (fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true }), fs.mkdtempSync(path.join(ROOT, '.tmp', 'bundle-test-')));
+  const bundles = fs.mkdtempSync(path.join(os.tmpdir(), 'bundles-'));
+  const env = { CLI_ENTRY_PROBE: path.relative(ROOT, path.join(scratch, 'entry.ts')), CLI_BUNDLE_DIR: bundles };
+  afterAll(() => {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.rmSync(bundles, { recursive: true, force: true });
+  });
+
+  test('regression: a stale bundle is never run (a changed input, even with its old size and mtime, or a new import, rebuilds first)', () => {
+    fs.writeFileSync(path.join(scratch, 'entry.ts'), "import { value } from './value';\nexport function main(argv: string[]): number { process.stdout.write(`${value} ${argv.join(' ')}`); return 3; }\n");
+    fs.writeFileSync(path.join(scratch, 'value.ts'), "export const value = 'one';\n");
+    let r = launch(['run', 'probe', 'a', 'b'], env);
+    expect(r.stdout).toBe('one a b');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/building the probe bundle: not built yet/);
+    // fresh: no rebuild, and the V8 code cache written by the first run is used
+    expect(fs.existsSync(path.join(bundles, 'probe.v8cache'))).toBe(true);
+    r = launch(['run', 'probe'], env);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('one ');
+    expect(launch(['check', 'probe'], env).code).toBe(0);
+    // same size, same mtime, other content: still rebuilt (content hash, not timestamps)
+    const file = path.join(scratch, 'value.ts');
+    const before = fs.statSync(file);
+    fs.writeFileSync(file, "export const value = 'two';\n");
+    fs.utimesSync(file, before.atime, before.mtime);
+    expect(launch(['check', 'probe'], env)).toMatchObject({ code: 1, stderr: expect.stringMatching(/value\.ts changed/) });
+    r = launch(['run', 'probe'], env);
+    expect(r.stdout).toBe('two ');
+    expect(r.stderr).toMatch(/value\.ts changed/);
+    // an import added later is an input of the new bundle
+    fs.writeFileSync(path.join(scratch, 'extra.ts'), "export const extra = '!';\n");
+    fs.writeFileSync(file, "import { extra } from './extra';\nexport const value = 'three' + extra;\n");
+    expect(launch(['run', 'probe'], env).stdout).toBe('three! ');
+    fs.writeFileSync(path.join(scratch, 'extra.ts'), "export const extra = '?';\n");
+    expect(launch(['run', 'probe'], env).stdout).toBe('three? ');
+  });
+
+  test('a corrupt code cache is rejected by V8 and only costs time', () => {
+    fs.writeFileSync(path.join(bundles, 'probe.v8cache'), 'not a cache');
+    expect(launch(['run', 'probe'], env)).toMatchObject({ code: 3, stdout: 'three? ' });
+  });
+
+  test('a bundling error is reported with file and line, no stack trace, exit 2', () => {
+    fs.writeFileSync(path.join(scratch, 'value.ts'), 'export const value = ;\n');
+    const r = launch(['run', 'probe'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bundling .*entry\.ts failed:\n {2}.*value\.ts:1: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('the bundled synth writes the same tree as the library (npm run synth, --check and cdk8s.yaml use it)', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bundled-synth-'));
+    try {
+      const r = launch(['run', 'synth', '--out', out], { CLI_BUNDLE_QUIET: '1' });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const committed = path.join(ROOT, 'charts-out');
+      const files = listFiles(out);
+      expect(files).toEqual(listFiles(committed));
+      for (const f of files) expect(fs.readFileSync(path.join(out, f), 'utf8')).toBe(fs.readFileSync(path.join(committed, f), 'utf8'));
+      expect(launch(['run', 'synth', '--out', out, '--check'], {}).code).toBe(0);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('schema check validators', () => {
+  const kinds = new Set<string>();
+  for (const f of listFiles(path.join(ROOT, 'charts-out'))) {
+    const text = fs.readFileSync(path.join(ROOT, 'charts-out', f), 'utf8');
+    const apiVersion = /^apiVersion: (\S+)$/m.exec(text)![1];
+    const kind = /^kind: (\S+)$/m.exec(text)![1];
+    if (BUILT_IN_GROUPS.has(apiVersion.includes('/') ? apiVersion.split('/')[0] : '')) kinds.add(`${apiVersion}/${kind}`);
+  }
+
+  test('every built-in kind the platform writes has a bundled validator (no model file is looked up at run time)', () => {
+    expect([...kinds].filter((k) => !(k in BUNDLED_MODELS))).toEqual([]);
+    expect(kinds.size).toBeGreaterThan(10);
+  });
+
+  test('a built-in kind outside the bundled table is checked just as strictly', () => {
+    const obj = (manifest: Record<string, any>): RenderedObject => ({ path: 'x/y.yaml', manifest } as unknown as RenderedObject);
+    expect('v1/LimitRange' in BUNDLED_MODELS).toBe(false);
+    expect(checkSchema([obj({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l' }, spec: { limits: [{ type: 'Container' }] } })])).toEqual([]);
+    expect(checkSchema([obj({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l' }, spec: { limits: [{ type: 7 }] } })])[0])
+      .toMatch(/LimitRange l does not match the Kubernetes schema: \/spec\/limits\/0\/type must be string/);
+  });
+});
