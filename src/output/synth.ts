@@ -4,7 +4,7 @@ import { checkSchema } from '../checks/schema';
 import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../environments/values';
 import { DataPlatform } from '../platform/data-platform';
-import { checkApplications } from '../gitops/checks';
+import { checkApplications, checkNamespaces } from '../gitops/checks';
 import { objectKey, renderApp, RenderedObject } from './render';
 import { toYaml } from './yaml';
 
@@ -36,21 +36,25 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
   const envs = options.environments ?? ENVIRONMENT_NAMES;
   const objects: RenderedObject[] = [];
   const roots: string[] = [];
+  const sharedNamespaceUsers = new Map<string, string[]>();
   for (const name of envs) {
     const env = loadEnvironment(name, options);
     const app = new App({ outdir: '.tmp/unused' });
-    new DataPlatform(app, env.name, { environment: env });
+    const platform0 = new DataPlatform(app, env.name, { environment: env });
     const rendered = renderApp(app, env.name);
+    const notOwned = platform0.gitops?.namespacesChart.notOwned ?? [];
     const platform = rendered.filter((o) => o.path.startsWith(`${env.name}/`));
     const problems = [
       ...checkSchema(platform),
       ...checkReferences(platform, env),
       ...checkNoInlineSecrets(platform),
       ...checkApplications(rendered, env.name),
+      ...checkNamespaces(rendered, env.name, notOwned),
     ];
     if (problems.length > 0) {
       throw new PlatformValidationError(`environment '${env.name}' failed its checks`, problems);
     }
+    for (const ns of notOwned) sharedNamespaceUsers.set(ns, [...(sharedNamespaceUsers.get(ns) ?? []), env.name]);
     objects.push(...rendered);
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
   }
@@ -61,6 +65,23 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
       throw new PlatformValidationError('output', [`${o.path} and ${applications.get(key)} are both Application ${key}. Fix: give each environment its own sharedObjectSuffix`]);
     }
     applications.set(key, o.path);
+  }
+  // One owner per namespace across environments (one Argo CD may serve them all); when every environment is
+  // synthesized, a shared namespace an environment leaves to another must be owned by one.
+  const namespaceOwners = new Map<string, string>();
+  for (const o of objects.filter((x) => x.manifest.kind === 'Namespace')) {
+    const name = o.manifest.metadata?.name;
+    if (namespaceOwners.has(name)) {
+      throw new PlatformValidationError('output', [`${o.path} and ${namespaceOwners.get(name)} both create Namespace ${name}, so two Applications would own it. Fix: set gitops.ownSharedNamespaces: false in all environments but one`]);
+    }
+    namespaceOwners.set(name, o.path);
+  }
+  if (ENVIRONMENT_NAMES.every((e) => envs.includes(e))) {
+    for (const [ns, users] of sharedNamespaceUsers) {
+      if (!namespaceOwners.has(ns)) {
+        throw new PlatformValidationError('output', [`namespace '${ns}' is used by environment(s) ${users.join(', ')} with gitops.ownSharedNamespaces: false, and no environment owns it. Fix: set gitops.ownSharedNamespaces: true in exactly one environment`]);
+      }
+    }
   }
   const files = new Map<string, string>();
   for (const o of objects) {
