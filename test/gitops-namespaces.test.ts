@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import { PlatformValidationError } from '../src/core/errors';
-import { loadEnvironment } from '../src/environments/values';
-import { ARGOCD, POD_SECURITY_LABELS } from '../src/gitops/argocd';
-import { argoCdNormalizedPaths, checkNamespaces } from '../src/gitops/checks';
+import { loadEnvironment } from '../src/config/values';
+import { ARGOCD, POD_SECURITY_LABELS } from '../src/platform/gitops/argocd';
+import { argoCdNormalizedPaths, checkNamespaces } from '../src/platform/gitops/checks';
 import { DataPlatform } from '../src/platform/data-platform';
 import { renderApp, RenderedObject } from '../src/output/render';
 import { synthesize } from '../src/output/synth';
