@@ -204,7 +204,8 @@ export class E2eStack {
     // local-path claims bind to pre-made volumes of that class (no provisioner runs here).
     await apply(this.client, {
       apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
-      metadata: { name: 'local-path' },
+      // The default class, as on the local-path clusters the platform targets (claims without a class bind too).
+      metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
       provisioner: 'kubernetes.io/no-provisioner',
       volumeBindingMode: 'Immediate',
       reclaimPolicy: 'Retain',

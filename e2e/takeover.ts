@@ -105,11 +105,17 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   for (const ns of [...namespaces].sort()) await apply(c, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'argocd-controller');
 
   const rejected: string[] = [];
+  let redactedSecrets = 0;
   const appliedKeys: Obj[] = [];
   const defaultNs = new Map(refs.filter((r) => r.obj.kind === 'Application').map((r) => [r.obj.metadata.name, r.obj.spec?.destination?.namespace]));
   for (const r of refs) {
     const o = structuredClone(r.obj);
     if (r.app) o.metadata.labels = { ...(o.metadata.labels ?? {}), 'app.kubernetes.io/instance': r.app }; // Argo CD 2.x label tracking
+    // The pack redacts Secret values ("REDACTED", not base64): the live Secret had the same keys with real values.
+    if (o.kind === 'Secret' && o.data) {
+      for (const k of Object.keys(o.data)) if (!/^[A-Za-z0-9+/]*={0,2}$/.test(String(o.data[k]))) o.data[k] = Buffer.from(`redacted-${k}`).toString('base64');
+      redactedSecrets++;
+    }
     const ns = o.metadata.namespace ?? (r.app ? defaultNs.get(r.app) : undefined) ?? 'data-platform';
     const res = kubectl(['apply', '--namespace', ns, '-f', '-'], JSON.stringify(o));
     if (res.status !== 0) rejected.push(`${r.file}: ${o.kind} ${o.metadata.name}: ${(res.stderr || res.stdout).trim().split('\n').pop()}`);
@@ -122,19 +128,24 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
     if (patched.status !== 0) throw new Error(`patching the AppProject failed: ${patched.stderr}`);
     out(`e2e: AppProject production additionally allows ${repo.url} (the rehearsal's copy of the repository)`);
   }
-  out(`applied ${appliedKeys.length} reference objects as the umbrella left them`);
+  out(`applied ${appliedKeys.length} reference objects as the umbrella left them (${redactedSecrets} Secret(s) with the pack's redacted values replaced by placeholders, keys kept)`);
   if (rejected.length) {
     out(`reference objects the API server rejects (so the umbrella cannot have left them; not part of the state): ${rejected.length}`);
     for (const r of rejected) out(`  ${r}`);
   }
 
   // Let the controllers settle: StatefulSets make their claims, claims bind.
-  await waitUntil('reference StatefulSet claims', 120_000, async () => {
-    const stss = (await list(c, 'apps/v1', 'StatefulSet')).filter((s) => s.spec.volumeClaimTemplates?.length);
-    const pvcs = await list(c, 'v1', 'PersistentVolumeClaim');
-    const want = stss.reduce((n, s) => n + s.spec.volumeClaimTemplates.length * (s.spec.replicas ?? 1), 0);
-    return pvcs.length >= want && pvcs.every((p) => p.status?.phase === 'Bound') ? true : undefined;
-  }, 2000);
+  try {
+    await waitUntil('reference StatefulSet claims Bound', 120_000, async () => {
+      const stss = (await list(c, 'apps/v1', 'StatefulSet')).filter((s) => s.spec.volumeClaimTemplates?.length);
+      const pvcs = await list(c, 'v1', 'PersistentVolumeClaim');
+      const want = stss.reduce((n, s) => n + s.spec.volumeClaimTemplates.length * (s.spec.replicas ?? 1), 0);
+      return pvcs.length >= want && pvcs.every((p) => p.status?.phase === 'Bound') ? true : undefined;
+    }, 2000);
+  } catch (e) {
+    const pending = (await list(c, 'v1', 'PersistentVolumeClaim')).filter((p) => p.status?.phase !== 'Bound').map(keyOf);
+    out(`note: ${(e as Error).message}; not Bound: ${pending.join(', ') || 'none'}`);
+  }
   const before = await inventory(stack);
   const pvcsBefore = (await list(c, 'v1', 'PersistentVolumeClaim')).map((p) => ({ key: keyOf(p), uid: p.metadata.uid }));
   out(`before the hand-over: ${before.size} objects, ${pvcsBefore.length} PersistentVolumeClaims (${pvcsBefore.map((p) => p.key.split('/').slice(1).join('/')).join(', ')})`);

@@ -101,7 +101,8 @@ export function formatTable(rows: Iterable<AppRow>, expected: readonly string[])
   const all = expected.map((n) => [...rows].find((r) => r.name === n) ?? {
     name: n, wave: '?', sync: 'missing', health: 'missing', phase: '-', message: 'never created', retries: 0, conditions: [],
   } as AppRow);
-  all.sort((a, b) => Number(a.wave) - Number(b.wave) || (a.name < b.name ? -1 : 1));
+  const w = (r: AppRow) => (Number.isFinite(Number(r.wave)) ? Number(r.wave) : Number.MAX_SAFE_INTEGER); // missing: last
+  all.sort((a, b) => w(a) - w(b) || (a.name < b.name ? -1 : 1));
   const head = ['Application', 'wave', 'sync', 'health', 'operation', 'retries', 'message'];
   const body = all.map((r) => [r.name, r.wave, r.sync, r.health, r.phase, String(r.retries), short(r.message || (r.conditions[0] ?? ''))]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
