@@ -158,7 +158,16 @@ export class E2eStack {
     await this.configureArgoCd();
     const t = Date.now();
     const [repoPort, repoMetrics, ctrlMetrics] = [await freePort(), await freePort(), await freePort()];
-    const argoEnv = { ...env, ARGOCD_GPG_ENABLED: 'false', ARGOCD_FAKE_IN_CLUSTER: 'true' };
+    // As Argo CD's own Procfile runs them locally: data paths outside /app/config, GPG off, a StatefulSet-like
+    // host name (the controller infers its shard from the trailing ordinal).
+    const argoData = path.join(dir, 'argocd-data');
+    for (const d of ['tls', 'ssh', 'gpg-keys', 'gpg-source', 'cmp']) fs.mkdirSync(path.join(argoData, d), { recursive: true });
+    const argoEnv = {
+      ...env, ARGOCD_GPG_ENABLED: 'false', ARGOCD_FAKE_IN_CLUSTER: 'true',
+      ARGOCD_TLS_DATA_PATH: path.join(argoData, 'tls'), ARGOCD_SSH_DATA_PATH: path.join(argoData, 'ssh'),
+      ARGOCD_GNUPGHOME: path.join(argoData, 'gpg-keys'), ARGOCD_GPG_DATA_PATH: path.join(argoData, 'gpg-source'),
+      ARGOCD_PLUGINSOCKFILEPATH: path.join(argoData, 'cmp'), HOSTNAME: 'argocd-application-controller-0',
+    };
     this.cluster.startProcess('argocd-repo-server', b.argocd, [
       '--address', '127.0.0.1', '--port', String(repoPort),
       '--metrics-address', '127.0.0.1', '--metrics-port', String(repoMetrics),
