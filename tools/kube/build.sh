@@ -126,8 +126,9 @@ build() {
   log "$name: building $pkg with $(go version | cut -d' ' -f3) (cold: downloads modules; takes minutes)"
   mkdir -p "$out"
   local start=$SECONDS
-  # /tmp/go-build.lock: one Go build at a time machine-wide (shared 2-core machines).
-  (cd "$dir" && flock /tmp/go-build.lock nice -n "${BUILD_NICE:-15}" go build -mod=readonly -trimpath \
+  # No machine-wide lock in here: callers that share a machine wrap the whole script
+  # (`flock /tmp/go-build.lock tools/kube/build.sh ...`); taking it inside the cache lock deadlocks with them.
+  (cd "$dir" && nice -n "${BUILD_NICE:-15}" go build -mod=readonly -trimpath \
       ${tags:+-tags "$tags"} -ldflags "-s -w $ldflags" -o "$out/$name.tmp" "$pkg")
   mv -f "$out/$name.tmp" "$out/$name"
   echo "$want" > "$out/.stamp"
