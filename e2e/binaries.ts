@@ -58,6 +58,19 @@ function onPath(cmd: string, hint: string): string {
 export function obtainE2eBinaries(log: (m: string) => void): E2eBinaries {
   const redis = onPath('redis-server', 'apt-get install -y redis-server (Debian)');
   const git = onPath('git', 'apt-get install -y git');
+  const binDir = process.env.E2E_BIN_DIR;
+  if (binDir) {
+    // Prebuilt binaries (e.g. from another cache or a release of the same versions), one directory.
+    const at = (n: string) => path.resolve(binDir, n);
+    const b: E2eBinaries = {
+      etcd: at('etcd'), apiserver: at('kube-apiserver'), controllerManager: at('kube-controller-manager'), scheduler: at('kube-scheduler'),
+      kubectl: at('kubectl'), kwok: at('kwok'), argocd: at('argocd'), redis, git,
+    };
+    const missing = Object.entries(b).filter(([, f]) => !executable(f)).map(([, f]) => f);
+    if (missing.length) throw new Error(`E2E_BIN_DIR=${binDir} lacks executable ${missing.join(', ')}. Fix: unset E2E_BIN_DIR to build them`);
+    log(`using binaries from E2E_BIN_DIR=${binDir}`);
+    return b;
+  }
   const kube = build('tools/kube/build.sh', ['--controllers'], log);
   const kwok = build('tools/kwok/build.sh', [], log);
   const argocd = build('tools/argocd/build.sh', [], log);

@@ -5,6 +5,7 @@
  *
  *   npm run e2e -- [--env E]... [--takeover] [--keep-logs DIR] [--crds DIR]... [--timeout SECONDS]
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +15,7 @@ import { BUILT_IN_GROUPS } from '../src/platform/checks/schema';
 import { PlatformValidationError } from '../src/core/errors';
 import { ENVIRONMENT_NAMES } from '../src/config/values';
 import { obtainE2eBinaries } from './binaries';
-import { apply, installCrds, list, Obj } from './kube';
+import { apply, list, Obj } from './kube';
 import { makeRepo, SynthRepo } from './repo';
 import { ARGOCD_NAMESPACE, E2eStack, HealthOverride } from './stack';
 import { runTakeover } from './takeover';
@@ -80,6 +81,14 @@ function loadCrds(dirs: string[]): Map<string, Obj> {
     }
   }
   return crds;
+}
+
+function argocdVersion(bin: string): string {
+  try {
+    return execFileSync(bin, ['version', '--client', '--short'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ARGOCD_BINARY_NAME: 'argocd' } }).replace(/^argocd:\s*/, '').trim();
+  } catch {
+    return 'unknown version';
+  }
 }
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
@@ -150,12 +159,11 @@ async function main(): Promise<number> {
     sourceRepos: [repo.url, ...(opts.takeover ? ['https://github.com/254CARBON/HMCo.git'] : [])],
     project: projects[0],
     overrides,
+    crds: [...crds.values()],
   });
   let ok = false;
   try {
-    await installCrds(stack.client, [...crds.values()]);
-    log(`installed ${crds.size} CRDs from ${crdDirs.join(', ')}`);
-    out(`\n== e2e: ${opts.takeover ? 'prod take-over rehearsal' : opts.envs.join(', ')} (Argo CD ${path.basename(path.dirname(binaries.argocd))}, control plane up in ${((stack.timings.total ?? 0) / 1000).toFixed(1)} s)`);
+    out(`\n== e2e: ${opts.takeover ? 'prod take-over rehearsal' : opts.envs.join(', ')} (Argo CD ${argocdVersion(binaries.argocd)}, control plane up in ${((stack.timings.total ?? 0) / 1000).toFixed(1)} s)`);
     out('Argo CD settings (argocd-cm): resource.customizations.health.argoproj.io_Application (README), application.resourceTrackingMethod: annotation (README)');
     for (const o of overrides) out(`HEALTH OVERRIDE (e2e only, not in the platform): ${o.group}/${o.kind} reads Healthy: ${o.why}`);
 
@@ -210,7 +218,7 @@ async function runConvergence(stack: E2eStack, repo: SynthRepo, opts: Options, r
   for (const env of opts.envs) {
     const names = [...roots, ...children].filter((a) => String(a.spec.source.path).includes(`/${env}`) || String(a.spec.source.path).endsWith(`argocd/${env}`)).map((a) => a.metadata.name);
     out(`\n-- ${env}: ${res.ok ? 'converged' : 'NOT converged'} (${names.length} Applications)`);
-    out(formatTable(res.rows.values(), names));
+    out(formatTable(res.rows.values(), names, new Map([...roots, ...children].map((a) => [a.metadata.name, a.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0']))));
     out(`waves, in the order they were created:\n${formatWaveOrder([...res.rows.values()].filter((r) => names.includes(r.name)), rootNames)}`);
     const inOrder = wavesInOrder([...res.rows.values()].filter((r) => names.includes(r.name)), rootNames);
     if (!inOrder) { out('FAILED: a later wave was created before an earlier one'); ok = false; }

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { freePort, LocalCluster } from '../conformance/cluster';
 import type { KubeClient } from '../conformance/client';
 import type { E2eBinaries } from './binaries';
-import { apply, get, Obj, patchSubresource, waitUntil } from './kube';
+import { apply, get, installCrds, Obj, patchSubresource, waitUntil } from './kube';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 
@@ -52,6 +52,8 @@ export interface StackOptions {
   /** The AppProject name the Applications use. */
   project: string;
   overrides: HealthOverride[];
+  /** CustomResourceDefinitions to install (Argo CD's among them) before Argo CD starts. */
+  crds: Obj[];
 }
 
 const httpOk = (url: string) => new Promise<boolean>((resolve) => {
@@ -150,6 +152,8 @@ export class E2eStack {
     log('kube-controller-manager, kube-scheduler and kwok running');
 
     await this.makeNodesAndVolumes();
+    await installCrds(this.client, this.opts.crds);
+    log(`installed ${this.opts.crds.length} CRDs`);
 
     const redisPort = await freePort();
     this.cluster.startProcess('redis', b.redis, ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'], env);
