@@ -86,7 +86,7 @@ export class E2eStack {
     const cluster = await LocalCluster.start({
       binaries: { etcd: opts.binaries.etcd, apiserver: opts.binaries.apiserver },
       keepDir: true, // the caller removes it after a green run and keeps it (the logs) after a failed one
-      log: opts.log,
+      log: (m) => { if (!m.startsWith('kept ')) opts.log(m); }, // the e2e reports where it keeps logs itself
     });
     const stack = new E2eStack(cluster, opts);
     try {
