@@ -107,7 +107,7 @@ function overridesFor(objects: readonly Obj[]): HealthOverride[] {
   const o: HealthOverride[] = [];
   const lua = (msg: string) => `hs = {}\nhs.status = "Healthy"\nhs.message = ${JSON.stringify(`e2e override: ${msg}`)}\nreturn hs\n`;
   if (kinds.has('external-secrets.io/ExternalSecret')) {
-    o.push({ group: 'external-secrets.io', kind: 'ExternalSecret', why: 'no External Secrets operator runs here (v0.10.7 compiles every provider SDK; see README), so Argo CD\'s built-in check would report Progressing ("Waiting for ExternalSecret") forever; no Secret is created', lua: lua('not synced, no External Secrets operator in the e2e tier') });
+    o.push({ group: 'external-secrets.io', kind: 'ExternalSecret', why: 'no External Secrets operator runs here (its build compiles every provider SDK; see README), so Argo CD\'s built-in check would report Progressing ("Waiting for ExternalSecret") forever; no Secret is created', lua: lua('not synced, no External Secrets operator in the e2e tier') });
   }
   if (kinds.has('networking.k8s.io/Ingress')) {
     o.push({ group: 'networking.k8s.io', kind: 'Ingress', why: 'no ingress controller runs here, so no Ingress gets status.loadBalancer and Argo CD\'s built-in check would report Progressing forever', lua: lua('no ingress controller in the e2e tier') });

@@ -212,7 +212,7 @@ async function inventory(stack: E2eStack): Promise<Map<string, Obj>> {
     ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'], ['policy/v1', 'PodDisruptionBudget'],
     ['kyverno.io/v1', 'ClusterPolicy'], ['kyverno.io/v2beta1', 'PolicyException'], ['monitoring.coreos.com/v1', 'PrometheusRule'],
     ['monitoring.coreos.com/v1', 'ServiceMonitor'], ['velero.io/v1', 'Schedule'], ['velero.io/v1', 'BackupStorageLocation'],
-    ['external-secrets.io/v1beta1', 'ExternalSecret'], ['argoproj.io/v1alpha1', 'Application'],
+    ['external-secrets.io/v1beta1', 'ExternalSecret'], ['external-secrets.io/v1', 'ExternalSecret'], ['argoproj.io/v1alpha1', 'Application'],
   ];
   const m = new Map<string, Obj>();
   for (const [v, k] of kinds) {

@@ -1,10 +1,7 @@
 import { App } from 'cdk8s';
-import { checkReferences, checkNoInlineSecrets } from '../platform/checks/references';
-import { checkSchema } from '../platform/checks/schema';
 import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../config/values';
 import { DataPlatform } from '../platform/data-platform';
-import { checkApplications, checkNamespaces } from '../platform/gitops/checks';
 import { objectKey, renderApp, RenderedObject } from './render';
 import { toYaml } from '../core/yaml';
 
@@ -40,21 +37,14 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
   for (const name of envs) {
     const env = loadEnvironment(name, options);
     const app = new App({ outdir: '.tmp/unused' });
-    const platform0 = new DataPlatform(app, env.name, { environment: env });
+    new DataPlatform(app, env.name, { environment: env });
+    // Every check runs as a cdk8s validation of the platform (see platform/platform-checks.ts).
     const rendered = renderApp(app, env.name);
-    const notOwned = platform0.gitops?.namespacesChart.notOwned ?? [];
-    const platform = rendered.filter((o) => o.path.startsWith(`${env.name}/`));
-    const problems = [
-      ...checkSchema(platform),
-      ...checkReferences(platform, env),
-      ...checkNoInlineSecrets(platform),
-      ...checkApplications(rendered, env.name),
-      ...checkNamespaces(rendered, env.name, notOwned),
-    ];
-    if (problems.length > 0) {
-      throw new PlatformValidationError(`environment '${env.name}' failed its checks`, problems);
+    if (env.gitops.ownSharedNamespaces === false) {
+      for (const ns of new Set(rendered.filter((o) => o.path.startsWith(`${env.name}/`)).map((o) => o.manifest.metadata?.namespace as string | undefined))) {
+        if (ns && ns !== env.namespace) sharedNamespaceUsers.set(ns, [...(sharedNamespaceUsers.get(ns) ?? []), env.name]);
+      }
     }
-    for (const ns of notOwned) sharedNamespaceUsers.set(ns, [...(sharedNamespaceUsers.get(ns) ?? []), env.name]);
     objects.push(...rendered);
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
   }

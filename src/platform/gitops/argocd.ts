@@ -335,18 +335,21 @@ export class NamespacesChart extends FolderChart {
   public prepareForSynth(): void {
     if (this.prepared) return;
     this.prepared = true;
+    // Objects generated at render time (policy exceptions, network policies) first: their namespaces count.
+    for (const c of this.components) (c as { prepareForSynth?: () => void }).prepareForSynth?.();
     const used = new Set<string>([this.env.namespace]);
+    const byComponent = new Set<string>(); // a component that creates a Namespace object owns it (one owner)
     for (const c of this.components) {
       for (const o of c.node.findAll().filter(ApiObject.isApiObject)) {
-        if (o.kind === 'Namespace') continue;
+        if (o.kind === 'Namespace') { byComponent.add(o.name); continue; }
         const ns = manifestOf(o).metadata?.namespace;
         if (typeof ns === 'string' && ns) used.add(ns);
       }
     }
     const own = this.env.gitops.ownSharedNamespaces !== false;
     const all = [...used].sort(compareStrings);
-    this.owned = all.filter((ns) => ns === this.env.namespace || own);
-    this.notOwned = all.filter((ns) => !this.owned.includes(ns));
+    this.owned = all.filter((ns) => !byComponent.has(ns) && (ns === this.env.namespace || own));
+    this.notOwned = all.filter((ns) => !this.owned.includes(ns) && !byComponent.has(ns));
     for (const ns of this.owned) {
       new k8s.KubeNamespace(this, `Namespace.${ns}`, {
         metadata: {

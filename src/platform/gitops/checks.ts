@@ -107,9 +107,6 @@ export function checkNamespaces(objects: readonly RenderedObject[], env: string,
     if (!opts.includes('Delete=false') || !opts.includes('Prune=false')) {
       problems.push(`${n.path}: Namespace ${name} lacks argocd.argoproj.io/sync-options Delete=false,Prune=false, so deleting or pruning its Application would delete the namespace and everything in it. Fix: add both options`);
     }
-    if (!n.path.startsWith(`${env}/namespaces/`)) {
-      problems.push(`${n.path}: Namespace ${name} is created by component '${n.component}'. Fix: namespaces belong to the namespaces Application (${env}/namespaces/)`);
-    }
   }
   const nsApp = children.find((a) => String(a.manifest.spec?.source?.path ?? '').endsWith(`/${env}/namespaces`));
   const waveOf = (m: Record<string, any>) => Number(m.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
