@@ -79,7 +79,12 @@ export async function waitUntil<T>(what: string, timeoutMs: number, probe: () =>
 
 /** Installs CRDs and waits until each is Established. */
 export async function installCrds(client: KubeClient, crds: Obj[]): Promise<void> {
-  for (const c of crds) await apply(client, c);
+  // Created (not server-side applied): a CRD written for a newer Kubernetes (e.g. External Secrets 2.9.0's
+  // `selectableFields`, 1.30+) has its unknown fields dropped with a warning by create, while apply rejects it.
+  for (const c of crds) {
+    const res = await client.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: JSON.stringify(c) });
+    if (res.status >= 300 && res.status !== 409) throw new Error(`create CRD ${c.metadata.name}: HTTP ${res.status}: ${statusMessage(res)}`);
+  }
   for (const c of crds) {
     await waitUntil(`CRD ${c.metadata.name} Established`, 60_000, async () => {
       const live = await get(client, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', c.metadata.name);

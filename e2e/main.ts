@@ -223,7 +223,7 @@ async function runConvergence(stack: E2eStack, repo: SynthRepo, opts: Options, r
     const inOrder = wavesInOrder([...res.rows.values()].filter((r) => names.includes(r.name)), rootNames);
     if (!inOrder) { out('FAILED: a later wave was created before an earlier one'); ok = false; }
   }
-  out(`\nconverged in ${res.seconds} s after the root was applied (${((Date.now() - tApply) / 1000).toFixed(0)} s with collection)`);
+  out(`\n${res.ok ? 'converged' : 'gave up'} ${res.seconds} s after the root was applied (${((Date.now() - tApply) / 1000).toFixed(0)} s with collection)`);
   if (res.failures.length) {
     out(`resource failures seen during the run (retried by Argo CD):`);
     for (const f of res.failures) out(`  +${f.at}s ${f.app}: ${f.resource}: ${f.message}`);
