@@ -98,7 +98,8 @@ export async function watchApplications(client: KubeClient, expected: readonly s
 
 /** The per-Application table, in wave order. */
 export function formatTable(rows: Iterable<AppRow>, expected: readonly string[], waves: ReadonlyMap<string, string> = new Map()): string {
-  const all = expected.map((n) => [...rows].find((r) => r.name === n) ?? {
+  const have = [...rows]; // an iterator is consumed once
+  const all = expected.map((n) => have.find((r) => r.name === n) ?? {
     name: n, wave: waves.get(n) ?? '?', sync: 'missing', health: 'missing', phase: '-', message: 'never created', retries: 0, conditions: [],
   } as AppRow);
   const w = (r: AppRow) => (Number.isFinite(Number(r.wave)) ? Number(r.wave) : Number.MAX_SAFE_INTEGER); // missing: last
