@@ -260,12 +260,33 @@ export class LocalCluster {
     log(`kube-apiserver ready on ${apiserverUrl}`);
   }
 
-  private spawn(name: string, bin: string, args: string[]): void {
+  /**
+   * Starts another process beside etcd and kube-apiserver (used by the e2e tier: controller-manager, scheduler,
+   * kwok, Redis, Argo CD). Its log is `<dir>/<name>.log`; `stop()` stops it first (reverse start order) and the
+   * pdeathsig guard applies as for etcd.
+   */
+  startProcess(name: string, bin: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+    this.spawn(name, bin, args, env);
+    return this.children[this.children.length - 1].proc;
+  }
+
+  /** Waits until `probe` holds; fails early (with the log's last lines) when the process `name` exits. */
+  waitForProcess(name: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+    return this.waitFor(name, timeoutMs, probe);
+  }
+
+  /** The processes started so far that have exited, with their exit code or signal. */
+  exitedProcesses(): { name: string; code: number | null; signal: string | null; logFile: string }[] {
+    return this.children.filter((c) => c.proc.exitCode !== null || c.proc.signalCode !== null)
+      .map((c) => ({ name: c.name, code: c.proc.exitCode, signal: c.proc.signalCode, logFile: c.logFile }));
+  }
+
+  private spawn(name: string, bin: string, args: string[], env?: NodeJS.ProcessEnv): void {
     const logFile = path.join(this.dir, `${name}.log`);
     const fd = fs.openSync(logFile, 'a');
     // With util-linux setpriv, the kernel kills the child if this process dies without cleaning up (SIGKILL).
     const [cmd, argv] = hasPdeathsig() ? ['setpriv', ['--pdeathsig', 'KILL', '--', bin, ...args]] : [bin, args];
-    const proc = spawn(cmd, argv, { stdio: ['ignore', fd, fd], cwd: this.dir });
+    const proc = spawn(cmd, argv, { stdio: ['ignore', fd, fd], cwd: this.dir, env: env ?? process.env });
     fs.closeSync(fd);
     liveChildren.add(proc);
     proc.on('exit', () => liveChildren.delete(proc));

@@ -59,4 +59,11 @@ expect iceberg-compaction.k8s.yaml 'kind: CronJob'
 # The portal registry is a Lazy value: with two cdk8s copies it was "can't render non-simple object of type 'Lazy'".
 expect portal-services.k8s.yaml 'trino-coordinator.data-platform-staging.svc.cluster.local'
 echo "   cdk8s synth wrote $(ls "$out" | wc -l) files: $(ls "$out" | tr '\n' ' ')"
+echo "-- cdk8s synth of an App with a dangling reference (DolphinSchedulerStack alone) must fail with the platform's message"
+if (cd "$app" && "$root/node_modules/.bin/cdk8s" synth --no-check-upgrade --app "node dist/dangling.js" --output dist/dangling >"$work/dangling.txt" 2>&1); then
+  echo "cdk8s synth accepted an App with dangling references" >&2; cat "$work/dangling.txt" >&2; exit 1
+fi
+grep -qF "points at zookeeper-service.data-platform-staging.svc.cluster.local, but no Service data-platform-staging/zookeeper-service is synthesized in environment 'staging' and none is declared external. Fix: deploy the provider, declare it under external.services, or correct the name" "$work/dangling.txt" \
+  || { echo "cdk8s synth failed without the platform's reference message:" >&2; cat "$work/dangling.txt" >&2; exit 1; }
+echo "   refused: $(grep -c 'points at' "$work/dangling.txt") dangling references reported"
 echo "consumer test passed"

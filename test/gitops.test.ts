@@ -51,16 +51,18 @@ describe('Argo CD app-of-apps', () => {
       const m = a.manifest;
       expect(m.metadata.namespace).toBe('argocd');
       expect(m.metadata.finalizers).toEqual([ARGOCD.resourcesFinalizer]);
-      expect(m.spec.source).toMatchObject({ repoURL: DEFAULT_REPO_URL, targetRevision: 'main', directory: { recurse: false } });
+      expect(m.spec.source).toMatchObject({ repoURL: DEFAULT_REPO_URL, targetRevision: 'main' });
+      expect(m.spec.source.directory).toBeUndefined(); // Argo CD's default is non-recursive
       expect(m.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: NAMESPACES[env] });
       expect(m.spec.syncPolicy.automated).toMatchObject({ prune: true, selfHeal: true });
-      expect(m.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+      expect(m.spec.syncPolicy.syncOptions ?? []).not.toContain('CreateNamespace=true'); // the namespaces Application
       expect(m.spec.syncPolicy.retry.backoff).toMatchObject({ duration: '5s', factor: 2 });
       expect(m.metadata.annotations[ARGOCD.syncWave]).toMatch(/^-?\d+$/);
     }
     const [r] = root(env);
     expect(root(env)).toHaveLength(1);
-    expect(r.manifest.spec.source).toMatchObject({ path: `charts-out/argocd/${env}`, directory: { recurse: false } });
+    expect(r.manifest.spec.source).toMatchObject({ path: `charts-out/argocd/${env}` });
+    expect(r.manifest.spec.source.directory).toBeUndefined();
     expect(r.manifest.metadata.finalizers).toBeUndefined(); // deleting the root orphans, never cascades
   });
 
@@ -133,7 +135,7 @@ describe('Argo CD app-of-apps', () => {
     const { objects } = fakePlatform({ base: {}, mid: { uses: ['base'] }, top: { uses: ['mid', 'base'] } });
     const waves = Object.fromEntries(objects.filter((o) => o.manifest.kind === 'Application' && !o.path.includes('bootstrap'))
       .map((o) => [o.manifest.metadata.name, o.manifest.metadata.annotations[ARGOCD.syncWave]]));
-    expect(waves).toEqual({ base: '-6', mid: '-5', top: '-4' });
+    expect(waves).toEqual({ namespaces: '-7', base: '-6', mid: '-5', top: '-4' });
     const top = objects.find((o) => o.manifest.metadata.name === 'top' && o.manifest.kind === 'Application')!;
     expect(top.manifest.metadata.annotations['platform.254carbon.com/depends-on']).toBe('base,mid');
   });

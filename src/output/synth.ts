@@ -35,12 +35,19 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
   const envs = options.environments ?? ENVIRONMENT_NAMES;
   const objects: RenderedObject[] = [];
   const roots: string[] = [];
+  const sharedNamespaceUsers = new Map<string, string[]>();
   for (const name of envs) {
     const env = timed('validate environment', () => loadEnvironment(name, options));
     const app = new App({ outdir: '.tmp/unused' });
     timed('build constructs', () => new DataPlatform(app, env.name, { environment: env }));
     // Every check runs as a cdk8s validation of the platform (see platform/platform-checks.ts).
-    objects.push(...timed('render', () => renderApp(app, env.name)));
+    const rendered = timed('render', () => renderApp(app, env.name));
+    if (env.gitops.ownSharedNamespaces === false) {
+      for (const ns of new Set(rendered.filter((o) => o.path.startsWith(`${env.name}/`)).map((o) => o.manifest.metadata?.namespace as string | undefined))) {
+        if (ns && ns !== env.namespace) sharedNamespaceUsers.set(ns, [...(sharedNamespaceUsers.get(ns) ?? []), env.name]);
+      }
+    }
+    objects.push(...rendered);
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
   }
   const applications = new Map<string, string>();
@@ -50,6 +57,23 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
       throw new PlatformValidationError('output', [`${o.path} and ${applications.get(key)} are both Application ${key}. Fix: give each environment its own sharedObjectSuffix`]);
     }
     applications.set(key, o.path);
+  }
+  // One owner per namespace across environments (one Argo CD may serve them all); when every environment is
+  // synthesized, a shared namespace an environment leaves to another must be owned by one.
+  const namespaceOwners = new Map<string, string>();
+  for (const o of objects.filter((x) => x.manifest.kind === 'Namespace')) {
+    const name = o.manifest.metadata?.name;
+    if (namespaceOwners.has(name)) {
+      throw new PlatformValidationError('output', [`${o.path} and ${namespaceOwners.get(name)} both create Namespace ${name}, so two Applications would own it. Fix: set gitops.ownSharedNamespaces: false in all environments but one`]);
+    }
+    namespaceOwners.set(name, o.path);
+  }
+  if (ENVIRONMENT_NAMES.every((e) => envs.includes(e))) {
+    for (const [ns, users] of sharedNamespaceUsers) {
+      if (!namespaceOwners.has(ns)) {
+        throw new PlatformValidationError('output', [`namespace '${ns}' is used by environment(s) ${users.join(', ')} with gitops.ownSharedNamespaces: false, and no environment owns it. Fix: set gitops.ownSharedNamespaces: true in exactly one environment`]);
+      }
+    }
   }
   const files = new Map<string, string>();
   timed('yaml', () => {

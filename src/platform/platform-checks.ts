@@ -1,7 +1,7 @@
 import { checkExternalSecretsConsumed } from '../core/external-secret';
 import { PlatformGraph, registerPlatformCheck } from '../core/graph';
 import { collectObjects, prepareObjects } from '../core/manifest';
-import { checkApplications } from './gitops/checks';
+import { checkApplications, checkNamespaces } from './gitops/checks';
 import { checkNoInlineSecrets, checkReferences } from './checks/references';
 import { timed } from '../core/phases';
 import { checkSchema } from './checks/schema';
@@ -22,7 +22,16 @@ export function platformChecks(graph: PlatformGraph): string[] {
   const platform = rendered.filter((o) => o.path.startsWith(`${env.name}/`));
   return [
     ...timed('schema check', () => checkSchema(platform)),
-    ...timed('reference checks', () => [...checkReferences(platform, env), ...checkNoInlineSecrets(platform), ...checkExternalSecretsConsumed(platform), ...checkApplications(rendered, env.name)]),
+    ...timed('reference checks', () => [
+      ...checkReferences(platform, env),
+      ...checkNoInlineSecrets(platform),
+      ...checkExternalSecretsConsumed(platform),
+      ...checkApplications(rendered, env.name),
+      // Shared namespaces another environment owns (gitops.ownSharedNamespaces: false) are not created here.
+      ...checkNamespaces(rendered, env.name, env.gitops.ownSharedNamespaces === false
+        ? [...new Set(platform.map((o) => o.manifest.metadata?.namespace as string | undefined))].filter((ns): ns is string => !!ns && ns !== env.namespace)
+        : []),
+    ]),
   ];
 }
 

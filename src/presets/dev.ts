@@ -9,6 +9,9 @@ export const dev: EnvironmentInput = defineEnvironment(BASE, {
   domain: 'dev.254carbon.local',
   sharedObjectSuffix: '-dev',
   external: baseExternal('-dev'),
+  // One cluster and one Argo CD serve every environment: prod's `namespaces` Application owns the shared
+  // namespaces (monitoring, velero, victoria-metrics); exactly one environment may.
+  gitops: { ownSharedNamespaces: false },
   components: {
     zookeeper: { replicas: 1, storage: { data: '1Gi', datalog: '1Gi' } },
     dolphinscheduler: { replicas: { api: 1, master: 1, worker: 1, alert: 1 }, resources: { api: 'small', master: 'small', worker: 'small' } },

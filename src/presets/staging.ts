@@ -9,6 +9,8 @@ export const staging: EnvironmentInput = defineEnvironment(BASE, {
   domain: 'staging.254carbon.com',
   sharedObjectSuffix: '-staging',
   external: baseExternal('-staging'),
+  // Prod's `namespaces` Application owns the shared namespaces (see dev.ts).
+  gitops: { ownSharedNamespaces: false },
   components: {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 2, master: 1, worker: 2, alert: 1 } },

@@ -10,9 +10,12 @@
 # A binary is rebuilt only when it is missing or its wrapper go.mod/go.sum changed
 # (a .stamp file next to it records their hash), so a warm run is a no-op.
 #
-# Usage: tools/kube/build.sh [--print-paths] [--regen]
+# Usage: tools/kube/build.sh [--print-paths] [--regen] [--controllers]
 #   --print-paths   after building, print "etcd=PATH" and "kube-apiserver=PATH" on stdout
 #                   (all build output goes to stderr)
+#   --controllers   also build kube-controller-manager, kube-scheduler and kubectl (same release,
+#                   wrapper tools/kube/controllers, `-tags providerless` so the in-tree cloud
+#                   providers are not compiled) for the e2e tier; with --print-paths they are printed too
 #   --regen         regenerate the wrapper go.mod/go.sum from the pinned versions below
 #                   (needs the network; review and commit the result)
 set -euo pipefail
@@ -25,11 +28,13 @@ CACHE="${KUBE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/254carbon-tools}"
 
 print_paths=false
 regen=false
+controllers=false
 for arg in "$@"; do
   case "$arg" in
     --print-paths) print_paths=true ;;
     --regen) regen=true ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --controllers) controllers=true ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -81,6 +86,13 @@ regen_wrappers() {
   rm -f "$HERE/apiserver/go.sum"
   (cd "$HERE/apiserver" && go get "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION")
 
+  log "regenerating controllers wrapper (kube-controller-manager, kube-scheduler, kubectl)"
+  sed 's|module local/kubeapiserver|module local/kubecontrollers|; s|builds kube-apiserver|builds kube-controller-manager, kube-scheduler and kubectl|' \
+    "$HERE/apiserver/go.mod" > "$HERE/controllers/go.mod"
+  cp "$HERE/apiserver/go.sum" "$HERE/controllers/go.sum"
+  (cd "$HERE/controllers" && go get "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-scheduler@v$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@v$K8S_VERSION")
+
   log "regenerating etcd wrapper for go.etcd.io/etcd/server/v3 v$ETCD_VERSION"
   cat > "$HERE/etcd/go.mod" <<EOF
 // Wrapper module that builds etcd from go.etcd.io/etcd/server/v3 at a released tag.
@@ -100,9 +112,9 @@ EOF
   log "done; review 'git diff tools/kube' and commit go.mod + go.sum"
 }
 
-# build NAME WRAPPER_DIR OUT_DIR PACKAGE [LDFLAGS]
+# build NAME WRAPPER_DIR OUT_DIR PACKAGE [LDFLAGS] [TAGS]
 build() {
-  local name="$1" dir="$2" out="$3" pkg="$4" ldflags="${5:-}"
+  local name="$1" dir="$2" out="$3" pkg="$4" ldflags="${5:-}" tags="${6:-}"
   local want have=""
   want="$(stamp_of "$dir")"
   [[ -f "$out/.stamp" ]] && have="$(cat "$out/.stamp")"
@@ -114,8 +126,10 @@ build() {
   log "$name: building $pkg with $(go version | cut -d' ' -f3) (cold: downloads modules; takes minutes)"
   mkdir -p "$out"
   local start=$SECONDS
+  # No machine-wide lock in here: callers that share a machine wrap the whole script
+  # (`flock /tmp/go-build.lock tools/kube/build.sh ...`); taking it inside the cache lock deadlocks with them.
   (cd "$dir" && nice -n "${BUILD_NICE:-15}" go build -mod=readonly -trimpath \
-      -ldflags "-s -w $ldflags" -o "$out/$name.tmp" "$pkg")
+      ${tags:+-tags "$tags"} -ldflags "-s -w $ldflags" -o "$out/$name.tmp" "$pkg")
   mv -f "$out/$name.tmp" "$out/$name"
   echo "$want" > "$out/.stamp"
   log "$name: built in $((SECONDS - start)) s -> $out/$name"
@@ -133,9 +147,19 @@ build() {
   build kube-apiserver "$HERE/apiserver" "$CACHE/kube-apiserver-v$K8S_VERSION" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     "-X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+
+  if $controllers; then
+    vflags="-X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+    for cmd in kube-controller-manager kube-scheduler kubectl; do
+      build "$cmd" "$HERE/controllers" "$CACHE/$cmd-v$K8S_VERSION" "k8s.io/kubernetes/cmd/$cmd" "$vflags" providerless
+    done
+  fi
 ) 9>"$CACHE/.build.lock"
 
 if $print_paths; then
   echo "etcd=$CACHE/etcd-v$ETCD_VERSION/etcd"
   echo "kube-apiserver=$CACHE/kube-apiserver-v$K8S_VERSION/kube-apiserver"
+  if $controllers; then
+    for cmd in kube-controller-manager kube-scheduler kubectl; do echo "$cmd=$CACHE/$cmd-v$K8S_VERSION/$cmd"; done
+  fi
 fi

@@ -1,4 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Application, ApplicationProps } from '../../../imports/argoproj.io';
 import { BUILT_IN_GROUPS } from '../checks/schema';
@@ -10,6 +11,7 @@ import { MANAGED_BY, PART_OF } from '../../core/labels';
 import type { EnvironmentConfig } from '../../config/schema';
 import { DependencyReason, planSyncWaves, WavePlan } from './waves';
 import { compareStrings } from '../../core/order';
+import { manifestOf } from '../../core/manifest';
 
 /** Argo CD annotation keys. */
 export const ARGOCD = {
@@ -19,6 +21,23 @@ export const ARGOCD = {
   hookDeletePolicy: 'argocd.argoproj.io/hook-delete-policy',
   resourcesFinalizer: 'resources-finalizer.argocd.argoproj.io',
 } as const;
+
+/** The component name (output folder `charts-out/<env>/namespaces/`) of the Application owning the namespaces. */
+export const NAMESPACES_COMPONENT = 'namespaces';
+
+/**
+ * Pod Security Admission labels of the environment's namespace: enforce `baseline`, warn and audit `restricted`
+ * (issue 15 point 9). The version is pinned to the Kubernetes minor the platform targets, so a cluster upgrade
+ * does not tighten the enforced profile unannounced.
+ */
+export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
+  'pod-security.kubernetes.io/enforce': 'baseline',
+  'pod-security.kubernetes.io/enforce-version': 'v1.28',
+  'pod-security.kubernetes.io/warn': 'restricted',
+  'pod-security.kubernetes.io/warn-version': 'v1.28',
+  'pod-security.kubernetes.io/audit': 'restricted',
+  'pod-security.kubernetes.io/audit-version': 'v1.28',
+};
 
 /** Annotation on each child Application listing the components it waits for (for reviewers; Argo CD ignores it). */
 export const DEPENDS_ON_ANNOTATION = 'platform.254carbon.com/depends-on';
@@ -54,7 +73,7 @@ export interface ArgoCdApplicationsProps {
   readonly components: readonly PlatformComponent[];
   /**
    * The Git repository holding `charts-out/`.
-   * @default DEFAULT_REPO_URL (the reference Applications' repository)
+   * @default - the environment's `gitops.repoURL`, else DEFAULT_REPO_URL (the reference Applications' repository)
    */
   readonly repoURL?: string;
   /**
@@ -114,7 +133,7 @@ export class FolderChart extends Chart {
   /** The folder under charts-out/, e.g. `argocd/prod`. */
   public readonly outputFolder: string;
 
-  constructor(scope: Construct, id: string, outputFolder: string, namespace: string) {
+  constructor(scope: Construct, id: string, outputFolder: string, namespace?: string) {
     super(scope, id, { namespace, disableResourceNameHashes: true });
     this.outputFolder = outputFolder;
   }
@@ -155,6 +174,10 @@ export class ArgoCdApplications extends Construct {
   public readonly childrenChart: FolderChart;
   /** The chart of the root Application (`argocd/<env>/bootstrap`). */
   public readonly bootstrapChart: FolderChart;
+  /** The chart of the Namespace objects (`<env>/namespaces`), filled when the App is complete. */
+  public readonly namespacesChart: NamespacesChart;
+  /** The Application owning the namespaces, one wave before every other. */
+  public readonly namespacesApplication: Application;
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationsProps) {
     super(scope, id);
@@ -165,7 +188,7 @@ export class ArgoCdApplications extends Construct {
     const suffix = env.sharedObjectSuffix;
     const names = props.applicationNames ?? REFERENCE_APPLICATION_NAMES;
     const source = {
-      repoUrl: props.repoURL ?? DEFAULT_REPO_URL,
+      repoUrl: props.repoURL ?? env.gitops.repoURL ?? DEFAULT_REPO_URL,
       targetRevision: props.targetRevision ?? env.gitops.targetRevision ?? 'main',
     };
     const destinationServer = props.destinationServer ?? 'https://kubernetes.default.svc';
@@ -216,6 +239,9 @@ export class ArgoCdApplications extends Construct {
       }
       seen.set(name, c.component);
     }
+    if (seen.has(appName(NAMESPACES_COMPONENT)) || props.components.some((c) => c.component === NAMESPACES_COMPONENT)) {
+      problems.push(`a component is named or would be Application '${appName(NAMESPACES_COMPONENT)}', the Application owning the namespaces. Fix: rename the component`);
+    }
     if (problems.length > 0) throw new PlatformValidationError(`${where}: Application names`, problems);
 
     this.childrenChart = new FolderChart(this, 'children', `argocd/${env.name}`, argocdNs);
@@ -237,11 +263,11 @@ export class ArgoCdApplications extends Construct {
         },
         spec: {
           project,
-          source: { ...source, path: `${outputPath}/${env.name}/${c.component}`, directory: { recurse: false } },
+          // No `directory: {recurse: false}` and no `CreateNamespace=true`: see the namespaces Application below.
+          source: { ...source, path: `${outputPath}/${env.name}/${c.component}` },
           destination: { server: destinationServer, namespace: env.namespace },
           syncPolicy: {
             automated: { prune: true, selfHeal: true, allowEmpty: false },
-            syncOptions: ['CreateNamespace=true'],
             retry,
           },
         },
@@ -250,17 +276,93 @@ export class ArgoCdApplications extends Construct {
     }
     this.applications = apps;
 
+    // The namespaces: one Application, one wave before every other, owns a Namespace object for every namespace
+    // the environment's objects are written to (its own namespace with the Pod Security labels; the shared ones
+    // unless another environment owns them). Children do not `CreateNamespace` (eight first-wave children
+    // creating the same namespace raced: "namespaces ... already exists"), and a namespace nothing creates
+    // ("namespaces "velero" not found") cannot happen. Each Namespace is `Delete=false,Prune=false`, so
+    // deleting or pruning the Application never deletes a namespace (and what is in it).
+    const firstWave = Math.min(...[...this.plan.waves.values()]);
+    this.namespacesChart = new NamespacesChart(this, 'namespaces', env, props.components, labels);
+    this.namespacesApplication = new Application(this.childrenChart, `Application.${NAMESPACES_COMPONENT}`, {
+      metadata: {
+        name: appName(NAMESPACES_COMPONENT),
+        labels,
+        annotations: { [ARGOCD.syncWave]: String((Number.isFinite(firstWave) ? firstWave : props.baseWave ?? -6) - 1) },
+        finalizers: [ARGOCD.resourcesFinalizer],
+      },
+      spec: {
+        project,
+        source: { ...source, path: `${outputPath}/${env.name}/${NAMESPACES_COMPONENT}` },
+        destination: { server: destinationServer, namespace: env.namespace },
+        syncPolicy: { automated: { prune: true, selfHeal: true, allowEmpty: false }, retry },
+      },
+    });
+
     // The root: no resources finalizer, so deleting it orphans the children instead of cascading through every
     // component; it lives in a subfolder its own (non-recursive) source does not read.
     this.root = new Application(this.bootstrapChart, 'Application.root', {
       metadata: { name: `${props.rootName ?? 'data-platform'}${suffix}`, labels },
       spec: {
         project,
-        source: { ...source, path: `${outputPath}/argocd/${env.name}`, directory: { recurse: false } },
+        // Not recursive (Argo CD's default; spelling out `recurse: false` is a zero value the controller strips).
+        source: { ...source, path: `${outputPath}/argocd/${env.name}` },
         destination: { server: destinationServer, namespace: argocdNs },
         syncPolicy: { automated: { prune: true, selfHeal: true, allowEmpty: false }, retry },
       },
     });
+  }
+}
+
+/**
+ * The Namespace objects of one environment (`charts-out/<env>/namespaces/`). They are derived from the rendered
+ * objects of every component, so they are made in `prepareForSynth` (after the charts that generate objects at
+ * render time, such as the policy exceptions).
+ */
+export class NamespacesChart extends FolderChart {
+  /** The namespaces owned, sorted (set by `prepareForSynth`). */
+  public owned: readonly string[] = [];
+  /** Namespaces written to but left to the environment that owns the shared namespaces. */
+  public notOwned: readonly string[] = [];
+  private prepared = false;
+
+  constructor(scope: Construct, id: string, private readonly env: EnvironmentConfig,
+    private readonly components: readonly PlatformComponent[], private readonly commonLabels: Record<string, string>) {
+    super(scope, id, `${env.name}/${NAMESPACES_COMPONENT}`); // cluster-scoped objects: no namespace
+  }
+
+  /** Creates the Namespace objects once every component's objects exist. */
+  public prepareForSynth(): void {
+    if (this.prepared) return;
+    this.prepared = true;
+    // Objects generated at render time (policy exceptions, network policies) first: their namespaces count.
+    for (const c of this.components) (c as { prepareForSynth?: () => void }).prepareForSynth?.();
+    const used = new Set<string>([this.env.namespace]);
+    const byComponent = new Set<string>(); // a component that creates a Namespace object owns it (one owner)
+    for (const c of this.components) {
+      for (const o of c.node.findAll().filter(ApiObject.isApiObject)) {
+        if (o.kind === 'Namespace') { byComponent.add(o.name); continue; }
+        const ns = manifestOf(o).metadata?.namespace;
+        if (typeof ns === 'string' && ns) used.add(ns);
+      }
+    }
+    const own = this.env.gitops.ownSharedNamespaces !== false;
+    const all = [...used].sort(compareStrings);
+    this.owned = all.filter((ns) => !byComponent.has(ns) && (ns === this.env.namespace || own));
+    this.notOwned = all.filter((ns) => !this.owned.includes(ns) && !byComponent.has(ns));
+    for (const ns of this.owned) {
+      new k8s.KubeNamespace(this, `Namespace.${ns}`, {
+        metadata: {
+          name: ns,
+          labels: {
+            'app.kubernetes.io/name': ns,
+            ...this.commonLabels,
+            ...(ns === this.env.namespace ? POD_SECURITY_LABELS : {}),
+          },
+          annotations: { [ARGOCD.syncOptions]: 'Delete=false,Prune=false' },
+        },
+      });
+    }
   }
 }
 

@@ -4,7 +4,7 @@
 import { App } from 'cdk8s';
 import {
   BitnamiRedis, DolphinSchedulerStack, IcebergCompactionJob, IcebergRestCatalog, loadEnvironment, MinIO, PortalServices,
-  SupersetSecrets, Trino, TrinoCoordinator, ZooKeeper,
+  Superset, SupersetSecrets, TrinoCoordinator, ZooKeeper,
 } from '@254carbon/data-platform';
 import type { Construct } from 'constructs';
 
@@ -15,11 +15,13 @@ const environment = loadEnvironment('staging');
 new ZooKeeper(app, 'zookeeper', { environment });
 new MinIO(app, 'minio', { environment });
 new IcebergRestCatalog(app, 'iceberg-rest-catalog', { environment });
+// Superset reads what SupersetSecrets produces: the platform check refuses an ExternalSecret nothing reads.
+new Superset(app, 'superset', { environment });
 
 // The promised constructs, one line each (KyvernoExceptions joins as one more line when it exists).
 const promised: Record<string, Construct> = {
   DolphinSchedulerStack: new DolphinSchedulerStack(app, 'dolphinscheduler', { environment, version: '3.2.2' }),
-  TrinoCoordinator: new Trino(app, 'trino', { environment }).coordinator satisfies TrinoCoordinator,
+  TrinoCoordinator: new TrinoCoordinator(app, 'trino', { environment }),
   BitnamiRedis: new BitnamiRedis(app, 'redis', { environment }),
   SupersetSecrets: new SupersetSecrets(app, 'superset-secrets', { environment }),
   PortalServices: new PortalServices(app, 'portal-services', { environment }),

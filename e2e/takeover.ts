@@ -1,0 +1,250 @@
+/**
+ * The prod take-over rehearsal (`npm run e2e -- --takeover`):
+ * 1. applies the reference objects (../shared/reference/hmco-6c20054/) as the Helm umbrella left them: with
+ *    `kubectl apply` (Argo CD 2.x applies client-side, leaving last-applied-configuration), each object of an
+ *    Application's source path carrying that Application's label-tracking label (`app.kubernetes.io/instance`),
+ *    plus the old Applications and AppProject themselves;
+ * 2. runs the README's hand-over runbook: every fenced block whose info string is `sh takeover`, in order, with
+ *    bash, KUBECONFIG and `kubectl` (built from the same Kubernetes release) on PATH, in a checkout of the synth;
+ * 3. lets Argo CD adopt, and fails on any object the API server rejected, any PersistentVolumeClaim deleted, any
+ *    Application not Synced and Healthy; it reports what was pruned and what the umbrella left behind untracked.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT } from '../conformance/binaries';
+import type { E2eBinaries } from './binaries';
+import { apply, get, list, Obj, sleep, waitUntil } from './kube';
+import type { SynthRepo } from './repo';
+import { ARGOCD_NAMESPACE, E2eStack } from './stack';
+import { formatTable, watchApplications } from './watch';
+
+export interface TakeoverOptions {
+  stack: E2eStack;
+  repo: SynthRepo;
+  binaries: E2eBinaries;
+  timeoutMs: number;
+  log: (m: string) => void;
+  out: (m: string) => void;
+}
+
+/** The `sh takeover` blocks of a Markdown text, in order. */
+export function runbookBlocks(markdown: string): string[] {
+  const blocks: string[] = [];
+  const re = /^(\s*)```sh takeover[ \t]*\n([\s\S]*?)^\1```[ \t]*$/gm;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(markdown)) !== null) blocks.push(m[2].split('\n').map((l) => l.slice(m![1].length)).join('\n'));
+  return blocks;
+}
+
+interface RefObject {
+  file: string;
+  obj: Obj;
+  app?: string;
+}
+
+/** The reference objects, each with the old Application whose source path holds its file. */
+export function referenceObjects(refDir: string): { objects: RefObject[]; skipped: string[] } {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(e.name)) files.push(p);
+    }
+  };
+  walk(refDir);
+  const objects: RefObject[] = [];
+  const skipped: string[] = [];
+  for (const f of files) {
+    const docs = parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS() as Obj | null)
+      .filter((o): o is Obj => !!o && typeof o === 'object' && typeof o.apiVersion === 'string' && typeof o.kind === 'string');
+    if (docs.length === 0) skipped.push(path.relative(refDir, f));
+    for (const obj of docs) objects.push({ file: path.relative(refDir, f), obj });
+  }
+  // Owner: the old Application whose source path is the longest prefix of the file's path.
+  const apps = objects.filter((o) => o.obj.kind === 'Application').map((o) => o.obj);
+  for (const o of objects) {
+    if (o.obj.kind === 'Application' || o.obj.kind === 'AppProject') continue;
+    const owner = apps.map((a) => ({ a, p: String(a.spec?.source?.path ?? '') }))
+      .filter(({ p }) => p && (o.file === p || o.file.startsWith(`${p}/`)))
+      .sort((x, y) => y.p.length - x.p.length)[0];
+    o.app = owner?.a.metadata.name;
+  }
+  return { objects, skipped };
+}
+
+const keyOf = (o: Obj) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+
+export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
+  const { stack, repo, binaries, log, out } = t;
+  const c = stack.client;
+  const refDir = process.env.E2E_REFERENCE_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'reference', 'hmco-6c20054');
+  if (!fs.existsSync(refDir)) throw new Error(`no reference pack at ${refDir}. Fix: set E2E_REFERENCE_DIR`);
+  const { objects: refs, skipped } = referenceObjects(refDir);
+  out(`\n-- reference state: ${refs.length} objects from ${path.relative(REPO_ROOT, refDir)} (skipped, no objects: ${skipped.join(', ')})`);
+
+  // The kubectl the runbook uses, and a kubeconfig whose context namespace is argocd (as `argocd` expects).
+  const bin = path.join(stack.dir, 'runbook-bin');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.symlinkSync(binaries.kubectl, path.join(bin, 'kubectl'));
+  fs.writeFileSync(path.join(bin, 'argocd'), ARGOCD_SHIM, { mode: 0o755 });
+  const kubeconfig = path.join(stack.dir, 'kubeconfig-runbook');
+  fs.writeFileSync(kubeconfig, fs.readFileSync(stack.kubeconfig, 'utf8').replace('context: {cluster: local, user: admin}', 'context: {cluster: local, user: admin, namespace: argocd}'));
+  const runEnv = { ...process.env, KUBECONFIG: kubeconfig, PATH: `${bin}:${process.env.PATH}`, HOME: path.join(stack.dir, 'home') };
+  const kubectl = (args: string[], input?: string) => spawnSync(binaries.kubectl, args, { env: runEnv, input, encoding: 'utf8', cwd: repo.dir });
+
+  // Namespaces the old objects live in existed (CreateNamespace=true of the old Applications, or by hand).
+  const namespaces = new Set<string>([ARGOCD_NAMESPACE]);
+  for (const r of refs) {
+    if (r.obj.kind === 'Namespace') continue;
+    if (r.obj.metadata?.namespace) namespaces.add(r.obj.metadata.namespace);
+    if (r.obj.kind === 'Application' && r.obj.spec?.destination?.namespace) namespaces.add(r.obj.spec.destination.namespace);
+  }
+  for (const ns of [...namespaces].sort()) await apply(c, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'argocd-controller');
+
+  const rejected: string[] = [];
+  let redactedSecrets = 0;
+  const appliedKeys: Obj[] = [];
+  const defaultNs = new Map(refs.filter((r) => r.obj.kind === 'Application').map((r) => [r.obj.metadata.name, r.obj.spec?.destination?.namespace]));
+  for (const r of refs) {
+    const o = structuredClone(r.obj);
+    if (r.app) o.metadata.labels = { ...(o.metadata.labels ?? {}), 'app.kubernetes.io/instance': r.app }; // Argo CD 2.x label tracking
+    // The pack redacts Secret values ("REDACTED", not base64): the live Secret had the same keys with real values.
+    if (o.kind === 'Secret' && o.data) {
+      for (const k of Object.keys(o.data)) if (!/^[A-Za-z0-9+/]*={0,2}$/.test(String(o.data[k]))) o.data[k] = Buffer.from(`redacted-${k}`).toString('base64');
+      redactedSecrets++;
+    }
+    const ns = o.metadata.namespace ?? (r.app ? defaultNs.get(r.app) : undefined) ?? 'data-platform';
+    const res = kubectl(['apply', '--namespace', ns, '-f', '-'], JSON.stringify(o));
+    if (res.status !== 0) rejected.push(`${r.file}: ${o.kind} ${o.metadata.name}: ${(res.stderr || res.stdout).trim().split('\n').pop()}`);
+    else appliedKeys.push(o);
+  }
+  // The project must also allow this rehearsal's file:// copy (on the real cluster it is the GitHub URL it lists).
+  const project = await get(c, 'argoproj.io/v1alpha1', 'AppProject', 'production', ARGOCD_NAMESPACE);
+  if (project && !project.spec.sourceRepos.includes(repo.url)) {
+    const patched = kubectl(['-n', ARGOCD_NAMESPACE, 'patch', 'appproject', 'production', '--type', 'json', '-p', JSON.stringify([{ op: 'add', path: '/spec/sourceRepos/-', value: repo.url }])]);
+    if (patched.status !== 0) throw new Error(`patching the AppProject failed: ${patched.stderr}`);
+    out(`e2e: AppProject production additionally allows ${repo.url} (the rehearsal's copy of the repository)`);
+  }
+  out(`applied ${appliedKeys.length} reference objects as the umbrella left them (${redactedSecrets} Secret(s) with the pack's redacted values replaced by placeholders, keys kept)`);
+  if (rejected.length) {
+    out(`reference objects the API server rejects (so the umbrella cannot have left them; not part of the state): ${rejected.length}`);
+    for (const r of rejected) out(`  ${r}`);
+  }
+
+  // Let the controllers settle: StatefulSets make their claims, claims bind.
+  try {
+    await waitUntil('reference StatefulSet claims Bound', 120_000, async () => {
+      const stss = (await list(c, 'apps/v1', 'StatefulSet')).filter((s) => s.spec.volumeClaimTemplates?.length);
+      const pvcs = await list(c, 'v1', 'PersistentVolumeClaim');
+      const want = stss.reduce((n, s) => n + s.spec.volumeClaimTemplates.length * (s.spec.replicas ?? 1), 0);
+      return pvcs.length >= want && pvcs.every((p) => p.status?.phase === 'Bound') ? true : undefined;
+    }, 2000);
+  } catch (e) {
+    const pending = (await list(c, 'v1', 'PersistentVolumeClaim')).filter((p) => p.status?.phase !== 'Bound').map(keyOf);
+    out(`note: ${(e as Error).message}; not Bound: ${pending.join(', ') || 'none'}`);
+  }
+  const before = await inventory(stack);
+  const pvcsBefore = (await list(c, 'v1', 'PersistentVolumeClaim')).map((p) => ({ key: keyOf(p), uid: p.metadata.uid }));
+  out(`before the hand-over: ${before.size} objects, ${pvcsBefore.length} PersistentVolumeClaims (${pvcsBefore.map((p) => p.key.split('/').slice(1).join('/')).join(', ')})`);
+
+  // The runbook, exactly as the README writes it.
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const blocks = runbookBlocks(readme);
+  if (blocks.length === 0) throw new Error('README.md has no ```sh takeover blocks (the hand-over runbook)');
+  out(`\n-- hand-over runbook: ${blocks.length} block(s) from README.md`);
+  let ok = true;
+  for (const [i, block] of blocks.entries()) {
+    out(`\n[runbook ${i + 1}/${blocks.length}]\n${block.trimEnd().split('\n').map((l) => `  $ ${l}`).join('\n')}`);
+    const started = Date.now();
+    const res = spawnSync('bash', ['-euo', 'pipefail', '-c', block], { env: runEnv, cwd: repo.dir, encoding: 'utf8', timeout: t.timeoutMs });
+    const text = `${res.stdout ?? ''}${res.stderr ?? ''}`.trimEnd();
+    if (text) out(text.split('\n').map((l) => `    ${l}`).join('\n'));
+    out(`  -> exit ${res.status ?? res.signal} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    if (res.status !== 0) {
+      ok = false;
+      out(`FAILED: runbook block ${i + 1} exited ${res.status ?? res.signal}`);
+      break;
+    }
+  }
+
+  // Adoption: every Application of the new layout Synced and Healthy.
+  const expected = repo.objects.filter((o) => o.manifest.kind === 'Application').map((o) => o.manifest.metadata.name as string);
+  const res = await watchApplications(c, expected, ok ? t.timeoutMs : 30_000, log);
+  out(`\n-- prod after the hand-over: ${res.ok ? 'adopted' : 'NOT adopted'} (${res.seconds} s after the runbook)`);
+  out(formatTable(res.rows.values(), expected));
+  if (!res.ok) ok = false;
+  const apiRejections = res.failures.filter((f) => !/namespaces? "[^"]+" not found/.test(f.message));
+  for (const f of res.failures) out(`  ${apiRejections.includes(f) ? 'REJECTED' : 'retried '} +${f.at}s ${f.app}: ${f.resource}: ${f.message}`);
+  if (apiRejections.length) { ok = false; out(`FAILED: ${apiRejections.length} object(s) rejected during the adoption`); }
+
+  await sleep(5000);
+  const after = await inventory(stack);
+  const pvcsAfter = new Map((await list(c, 'v1', 'PersistentVolumeClaim')).map((p) => [keyOf(p), p.metadata.uid]));
+  const lostClaims = pvcsBefore.filter((p) => pvcsAfter.get(p.key) !== p.uid);
+  if (lostClaims.length) {
+    ok = false;
+    out(`FAILED: PersistentVolumeClaims deleted or replaced: ${lostClaims.map((p) => p.key).join(', ')}`);
+  } else {
+    out(`all ${pvcsBefore.length} PersistentVolumeClaims of the umbrella kept (same UID)`);
+  }
+  const gone = [...before.keys()].filter((k) => !after.has(k)).sort();
+  out(`pruned or deleted during the hand-over: ${gone.length ? '' : 'nothing'}`);
+  for (const k of gone) out(`  ${k}`);
+  // Objects the umbrella applied that no Application tracks now (annotation tracking does not read the old label).
+  const untracked = [...after.values()].filter((o) => o.metadata?.labels?.['app.kubernetes.io/instance']
+    && !o.metadata?.annotations?.['argocd.argoproj.io/tracking-id']
+    && appliedKeys.some((a) => a.kind === o.kind && a.metadata.name === o.metadata.name)).map(keyOf).sort();
+  out(`left behind by the umbrella, tracked by no Application (not pruned; remove by hand): ${untracked.length}`);
+  for (const k of untracked) out(`  ${k}`);
+  return ok;
+}
+
+/** Every object of the kinds the platform and the reference use, by key (kube-system and argocd excluded). */
+async function inventory(stack: E2eStack): Promise<Map<string, Obj>> {
+  const kinds: [string, string][] = [
+    ['v1', 'ConfigMap'], ['v1', 'Secret'], ['v1', 'Service'], ['v1', 'ServiceAccount'], ['v1', 'PersistentVolumeClaim'], ['v1', 'Namespace'],
+    ['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet'], ['batch/v1', 'Job'], ['batch/v1', 'CronJob'],
+    ['networking.k8s.io/v1', 'Ingress'], ['networking.k8s.io/v1', 'NetworkPolicy'], ['autoscaling/v2', 'HorizontalPodAutoscaler'],
+    ['rbac.authorization.k8s.io/v1', 'Role'], ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['rbac.authorization.k8s.io/v1', 'ClusterRole'],
+    ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'], ['policy/v1', 'PodDisruptionBudget'],
+    ['kyverno.io/v1', 'ClusterPolicy'], ['kyverno.io/v2beta1', 'PolicyException'], ['monitoring.coreos.com/v1', 'PrometheusRule'],
+    ['monitoring.coreos.com/v1', 'ServiceMonitor'], ['velero.io/v1', 'Schedule'], ['velero.io/v1', 'BackupStorageLocation'],
+    ['external-secrets.io/v1beta1', 'ExternalSecret'], ['external-secrets.io/v1', 'ExternalSecret'], ['argoproj.io/v1alpha1', 'Application'],
+  ];
+  const m = new Map<string, Obj>();
+  for (const [v, k] of kinds) {
+    for (const o of await list(stack.client, v, k)) {
+      const ns = o.metadata.namespace;
+      if (ns === 'kube-system' || ns === 'kube-public' || ns === 'kube-node-lease') continue;
+      if (k === 'ConfigMap' && o.metadata.name === 'kube-root-ca.crt') continue;
+      if (k === 'ServiceAccount' && o.metadata.name === 'default') continue;
+      if (k === 'Job' && o.metadata.ownerReferences?.length) continue; // CronJob runs
+      if (o.metadata.name.startsWith('system:') || o.metadata.name.startsWith('kubeadm:')) continue;
+      m.set(keyOf({ kind: k, metadata: o.metadata }), o);
+    }
+  }
+  return m;
+}
+
+/**
+ * `argocd` for the runbook. argocd-server does not run in this tier (and `--core` would validate the source
+ * through a repo-server port-forward), so the one CLI verb the runbook uses is carried out with the same spec
+ * change the CLI makes: `argocd app set NAME --sync-policy none` removes spec.syncPolicy.automated (Argo CD v2.13.9
+ * cmd/util/app.go, `case "none", "manual"`). Any other use fails loudly instead of pretending.
+ */
+const ARGOCD_SHIM = `#!/usr/bin/env bash
+# e2e shim (see e2e/takeover.ts): only 'argocd app set NAME --sync-policy none|manual' is supported.
+set -euo pipefail
+if [[ "\${1:-}" == app && "\${2:-}" == set && -n "\${3:-}" && "\${4:-}" == --sync-policy && ( "\${5:-}" == none || "\${5:-}" == manual ) && $# -eq 5 ]]; then
+  echo "e2e argocd shim: app set $3 --sync-policy $5 (removes spec.syncPolicy.automated, as the CLI does)" >&2
+  if kubectl -n argocd get application "$3" -o jsonpath='{.spec.syncPolicy.automated}' | grep -q .; then
+    kubectl -n argocd patch application "$3" --type json -p '[{"op":"remove","path":"/spec/syncPolicy/automated"}]'
+  fi
+  exit 0
+fi
+echo "e2e argocd shim: unsupported command: argocd $*" >&2
+exit 3
+`;
