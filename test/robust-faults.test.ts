@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runSynthCommand } from '../src/cli';
+import { runSynthCommand } from '../cli/cli';
 import { listFiles, writeTree } from '../src/output/write';
 import { runCommand } from './util';
 

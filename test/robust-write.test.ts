@@ -125,7 +125,7 @@ test('regression: `synth --env dev` and `synth --env prod` at once into one char
     return f;
   };
   const synth = (env: string, values: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src', 'main.ts'), '--env', env, '--values', values, '--out', out],
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'cli', 'synth.ts'), '--env', env, '--values', values, '--out', out],
       { cwd: ROOT, env: { ...process.env, PLATFORM_SYNTH_DELAY_MS: '150' } });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
