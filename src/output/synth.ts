@@ -7,6 +7,7 @@ import { DataPlatform } from '../platform/data-platform';
 import { checkApplications } from '../platform/gitops/checks';
 import { objectKey, renderApp, RenderedObject } from './render';
 import { toYaml } from '../core/yaml';
+import { attributeToValues, checkNameLengths } from './name-checks';
 
 /** The folder under charts-out/ holding the Argo CD Applications, one subfolder per environment. */
 export const ARGOCD_FOLDER = 'argocd';
@@ -47,9 +48,10 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
       ...checkReferences(platform, env),
       ...checkNoInlineSecrets(platform),
       ...checkApplications(rendered, env.name),
+      ...checkNameLengths(rendered, env),
     ];
     if (problems.length > 0) {
-      throw new PlatformValidationError(`environment '${env.name}' failed its checks`, problems);
+      throw new PlatformValidationError(`environment '${env.name}' failed its checks`, attributeToValues(problems, options.values));
     }
     objects.push(...rendered);
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
