@@ -34,7 +34,7 @@ const keyPath = (path: readonly (string | number)[]) => path.map(String).join('.
 /** A value for a message, or a placeholder when it may be a secret. */
 export function showValue(v: unknown, path: readonly (string | number)[] = []): string {
   if (v === undefined) return 'nothing';
-  if (path.some((p) => typeof p === 'string' && secretName(p))) return REDACTED;
+  if (path.some((p) => typeof p === 'string' && secretName(p, 'secret'))) return REDACTED;
   if (typeof v === 'string' && (secretShaped(v) || urlCredentials(v))) return REDACTED;
   if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
   let s: string;
@@ -149,10 +149,11 @@ const MAX_DURATION_SECONDS = 100 * 365 * 86400;
 /** Environment variables the Superset containers set themselves (locked by test/robust-input.test.ts against the output). */
 export const SUPERSET_PLATFORM_ENV: readonly string[] = [
   'SUPERSET_CONFIG_PATH', 'SUPERSET_HOME', 'HOME', 'PYTHONDONTWRITEBYTECODE', 'SUPERSET_SECRET_KEY', 'DATABASE_URI', 'REDIS_PASSWORD',
-  'ADMIN_USERNAME', 'ADMIN_FIRSTNAME', 'ADMIN_LASTNAME', 'ADMIN_EMAIL', 'ADMIN_PASSWORD',
+  'ADMIN_USERNAME', 'ADMIN_FIRSTNAME', 'ADMIN_LASTNAME', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'SUPERSET_PORT', 'TRINO_DATABASE_NAME',
+  'TRINO_SQLALCHEMY_URI',
 ];
 /** Variables no container's configuration may override (the image's and the runtime's). */
-const SYSTEM_ENV = ['PATH', 'PYTHONPATH', 'PYTHONHOME', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'FLASK_APP', 'SUPERSET_ENV', 'SUPERSET_PORT'];
+const SYSTEM_ENV = ['PATH', 'PYTHONPATH', 'PYTHONHOME', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'FLASK_APP', 'SUPERSET_ENV'];
 
 type Json = Record<string, any>;
 

@@ -92,7 +92,7 @@ export function parseValuesText(text: string, file: string): Plain {
   try {
     doc = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file, json: false });
   } catch (e) {
-    if (e instanceof RangeError) fail([`is nested too deeply to read. Fix: values follow the schema's shape, at most ${MAX_DEPTH} levels deep`]);
+    if (e instanceof RangeError || /nesting exceeded maxDepth/.test((e as jsyaml.YAMLException).reason ?? '')) fail([`is nested too deeply to read. Fix: values follow the schema's shape, at most ${MAX_DEPTH} levels deep`]);
     const err = e as jsyaml.YAMLException;
     const where = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}` : 'somewhere';
     const reason = err.reason ?? String(e);
@@ -113,30 +113,41 @@ export function parseValuesText(text: string, file: string): Plain {
   }
   const problems: string[] = [];
   let nodes = 0;
-  const walk = (v: unknown, path: string[]) => {
-    if (problems.length > 20) return;
+  let stopped = false;
+  const path: string[] = [];
+  const walk = (v: unknown) => {
+    if (stopped) return;
     if (++nodes > MAX_VALUES_NODES) {
       problems.push(`holds more than ${MAX_VALUES_NODES} values (with YAML aliases expanded). Fix: remove repeated aliases; values files are small`);
-      nodes = -Infinity;
+      stopped = true;
       return;
     }
     if (path.length > MAX_DEPTH) {
       problems.push(`${path.slice(0, MAX_DEPTH).join('.')}: nested more than ${MAX_DEPTH} levels deep. Fix: values follow the schema's shape, which is at most a few levels deep`);
-      nodes = -Infinity;
+      stopped = true;
       return;
     }
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, String(i)]));
-    else if (isPlain(v)) {
-      for (const k of Object.keys(v)) {
-        if (k === '<<') {
-          problems.push(`${path.join('.') || '(top level)'}: YAML merge keys ('<<') are not supported. Fix: write the keys out, or put shared values into a separate --values file (files merge in order)`);
-          continue;
-        }
-        walk(v[k], [...path, k]);
+    if (typeof v !== 'object' || v === null) return;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(String(i));
+        walk(v[i]);
+        path.pop();
       }
+      return;
+    }
+    for (const k in v) {
+      if (k === '<<') {
+        problems.push(`${path.join('.') || '(top level)'}: YAML merge keys ('<<') are not supported. Fix: write the keys out, or put shared values into a separate --values file (files merge in order)`);
+        if (problems.length > 20) stopped = true;
+        continue;
+      }
+      path.push(k);
+      walk((v as Plain)[k]);
+      path.pop();
     }
   };
-  walk(doc, []);
+  walk(doc);
   if (problems.length > 0) fail(problems);
   return doc as Plain;
 }

@@ -10,14 +10,16 @@ const SECRET_NAME = /(pass(word|wd|phrase)?|pwd|secret|token|credential|private|
 /** Names that look secret by the pattern above but only ever hold references or switches, never values. */
 const REFERENCE_NAME = /(Secret|SecretName|PasswordSecret|CredentialsSecret|secretStore|Ref|RemoteKey|RemoteRef|remoteUserAuth|singleSignOn|authUrl|signinUrl|cloudflareAccess|auth\.enabled)$/;
 
-/** True when a value under `name` may be a secret. */
-export function secretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
+/**
+ * True when a value under `name` may be a secret. `references: 'secret'` (error messages) also treats the names of
+ * Secret references (`adminPasswordSecret`, ...) as secret: a password typed where a reference belongs is not echoed.
+ */
+export function secretName(name: string, references: 'plain' | 'secret' = 'plain'): boolean {
+  return SECRET_NAME.test(name) && (references === 'secret' || !REFERENCE_NAME.test(name));
 }
 
 /** Shapes of credentials: user:password@ in a URL, private keys, AWS/GitHub/Slack tokens, JWTs, key=value secrets. */
 const SECRET_SHAPES: readonly RegExp[] = [
-  /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i, // scheme://user:password@host
   /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
   /\b(AKIA|ASIA)[0-9A-Z]{16}\b/, // AWS access key id
   /\bgh[pousr]_[A-Za-z0-9]{30,}\b/,
@@ -28,12 +30,33 @@ const SECRET_SHAPES: readonly RegExp[] = [
 
 /** True when `value` looks like (or contains) a credential, whatever its name. */
 export function secretShaped(value: string): boolean {
-  return SECRET_SHAPES.some((re) => re.test(value));
+  return userInfoInUrl(value, true) || SECRET_SHAPES.some((re) => re.test(value));
+}
+
+/**
+ * Whether a URL in `value` carries user info (`scheme://user@` or, with `passwordOnly`, `scheme://user:pw@`).
+ * Linear: scans from each `://` (a regular expression with a scheme prefix backtracks quadratically on long words).
+ */
+function userInfoInUrl(value: string, passwordOnly: boolean): boolean {
+  for (let i = value.indexOf('://'); i >= 0; i = value.indexOf('://', i + 3)) {
+    if (i === 0 || !/[a-z0-9+.-]/i.test(value[i - 1])) continue;
+    let colon = false;
+    for (let j = i + 3; j < value.length && j < i + 3 + 512; j++) {
+      const c = value[j];
+      if (c === '@') {
+        if (!passwordOnly || colon) return true;
+        break;
+      }
+      if (c === '/' || c === '?' || c === '#' || /\s/.test(c)) break;
+      if (c === ':') colon = true;
+    }
+  }
+  return false;
 }
 
 /** A URL carrying a user name or password (`scheme://user:pw@host`), which must never be typed into values. */
 export function urlCredentials(value: string): boolean {
-  return /[a-z][a-z0-9+.-]*:\/\/[^\s/@]*@/i.test(value);
+  return userInfoInUrl(value, false);
 }
 
 /** The text shown for a value that must not be printed. */
