@@ -29,7 +29,8 @@ const INT32_MIN = -(2 ** 31);
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const keyPath = (path: readonly (string | number)[]) => path.map(String).join('.') || '(top level)';
+/** A key path for messages; keys with unusual characters are quoted (`a."bad key".b`). */
+export const keyPath = (path: readonly (string | number)[]) => path.map((k) => (/^[A-Za-z0-9_./-]+$/.test(String(k)) ? String(k) : JSON.stringify(String(k)))).join('.') || '(top level)';
 
 /** A value for a message, or a placeholder when it may be a secret. */
 export function showValue(v: unknown, path: readonly (string | number)[] = []): string {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as jsyaml from 'js-yaml';
 import { z } from 'zod';
 import { PlatformValidationError } from '../core/errors';
-import { checkParsedInput, checkRawInput, FORBIDDEN_KEYS, MAX_DEPTH, showValue } from './input-checks';
+import { checkParsedInput, checkRawInput, FORBIDDEN_KEYS, keyPath, MAX_DEPTH, showValue } from './input-checks';
 import { dev } from '../presets/dev';
 import { prod } from '../presets/prod';
 import { environmentSchema, EnvironmentConfig, EnvironmentInput } from './schema';
@@ -232,7 +232,7 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 
 /** One zod issue as `key.path: problem (got X). Fix: ...`. */
 export function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const path = issue.path.map(String).join('.') || '(top level)';
+  const path = keyPath(issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)));
   const got = valueAt(input, issue.path);
   const show = (v: unknown) => showValue(v, issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)));
   switch (issue.code) {
