@@ -55,7 +55,8 @@ function container(name: string, deviations: Deviation[] = [], extra: Partial<Co
 function synthWith(env: string, extra: (scope: Construct, props: PlatformComponentProps) => void, values: any = undefined): { objects: RenderedObject[]; platform: DataPlatform } {
   const environment = loadEnvironment(env, values ? { values: [{ source: 'test', data: values }] } : {});
   const app = new App({ outdir: '.tmp/unused' });
-  const platform = new DataPlatform(app, env, { environment });
+  // No Argo CD Applications: the extra test components have none, and this suite is about the policies.
+  const platform = new DataPlatform(app, env, { environment, gitops: false });
   extra(platform, { environment });
   return { objects: renderApp(app, env), platform };
 }

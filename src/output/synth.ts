@@ -1,10 +1,7 @@
 import { App } from 'cdk8s';
-import { checkReferences, checkNoInlineSecrets } from '../platform/checks/references';
-import { checkSchema } from '../platform/checks/schema';
 import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../config/values';
 import { DataPlatform } from '../platform/data-platform';
-import { checkApplications } from '../platform/gitops/checks';
 import { objectKey, renderApp, RenderedObject } from './render';
 import { toYaml } from '../core/yaml';
 import { attributeToValues, checkNameLengths } from './name-checks';
@@ -41,18 +38,19 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     const env = loadEnvironment(name, options);
     const app = new App({ outdir: '.tmp/unused' });
     new DataPlatform(app, env.name, { environment: env });
-    const rendered = renderApp(app, env.name);
-    const platform = rendered.filter((o) => o.path.startsWith(`${env.name}/`));
-    const problems = [
-      ...checkSchema(platform),
-      ...checkReferences(platform, env),
-      ...checkNoInlineSecrets(platform),
-      ...checkApplications(rendered, env.name),
-      ...checkNameLengths(rendered, env),
-    ];
-    if (problems.length > 0) {
-      throw new PlatformValidationError(`environment '${env.name}' failed its checks`, attributeToValues(problems, options.values));
+    // Every check runs as a cdk8s validation of the platform (see platform/checks/register.ts); a problem caused
+    // by a values overlay is annotated with the values key that caused it.
+    let rendered: RenderedObject[];
+    try {
+      rendered = renderApp(app, env.name);
+    } catch (e) {
+      if (e instanceof PlatformValidationError && options.values?.length) {
+        throw new PlatformValidationError(`environment '${env.name}' failed its checks`, attributeToValues(e.problems, options.values));
+      }
+      throw e;
     }
+    const lengths = checkNameLengths(rendered, env);
+    if (lengths.length > 0) throw new PlatformValidationError(`environment '${env.name}' failed its checks`, attributeToValues(lengths, options.values));
     objects.push(...rendered);
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
   }

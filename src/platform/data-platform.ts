@@ -24,6 +24,7 @@ import { PlatformMonitoring } from '../components/monitoring/monitoring';
 import { SparkHistoryServer } from '../components/spark-history/spark-history';
 import { PlatformIngresses } from './network/ingress';
 import { PlatformNetworkPolicies } from './network/network-policies';
+import './checks/register';
 
 /** Props of `DataPlatform`. */
 export interface DataPlatformProps {
@@ -52,7 +53,9 @@ export class DataPlatform extends Construct {
     super(scope, id);
     const env = props.environment;
     this.environment = env;
+    PlatformGraph.markScope(this);
     this.graph = PlatformGraph.of(this);
+    this.graph.useEnvironment(env, 'DataPlatform');
     const c = env.components;
     const list: PlatformComponent[] = [];
     const add = (enabled: boolean, make: () => PlatformComponent) => { if (enabled) list.push(make()); };

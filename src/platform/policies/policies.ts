@@ -1,5 +1,5 @@
 import { manifestOf } from '../../core/manifest';
-import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   ClusterPolicy, ClusterPolicySpecValidationFailureAction, PolicyException,
@@ -128,7 +128,7 @@ export class PolicyExceptions extends PlatformComponent {
   /** The workloads of the App (from the graph) with their synthesized manifests. */
   public workloads(): WorkloadUnderPolicy[] {
     const manifests = new Map<string, Record<string, any>>();
-    for (const o of App.of(this).node.findAll()) {
+    for (const o of this.graph.platformScope.node.findAll()) {
       if (!(o instanceof ApiObject) || !(WORKLOAD_KINDS as readonly string[]).includes(o.kind)) continue;
       const m = manifestOf(o);
       manifests.set(`${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`, m);
@@ -152,7 +152,7 @@ export class PolicyExceptions extends PlatformComponent {
         spec: e.manifest.spec,
       });
     }
-    const all: ExceptionJson[] = App.of(this).node.findAll()
+    const all: ExceptionJson[] = this.graph.platformScope.node.findAll()
       .filter((o): o is ApiObject => o instanceof ApiObject && o.kind === 'PolicyException')
       .map((o) => manifestOf(o) as ExceptionJson);
     const problems = [...plan.problems, ...checkExceptionNames(all, policies)];
