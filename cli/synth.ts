@@ -19,7 +19,7 @@ import { diffTree, readOutput, writeTree } from '../src/output/write';
 const USAGE = `usage: synth [--env NAME]... [--values FILE]... [--out DIR] [--check]
   --env NAME     environment to synthesize (${ENVIRONMENT_NAMES.join(', ')}); default: all
   --values FILE  YAML overlay deep-merged onto the environment (repeatable, in order; needs --env;
-                 not persistent: permanent changes go into src/environments/<env>.ts)
+                 not persistent: permanent changes go into src/presets/<env>.ts)
   --out DIR      output directory (default: charts-out)
   --check        do not write; exit 1 if DIR differs from a fresh synth`;
 
@@ -38,7 +38,7 @@ export function main(argv: readonly string[]): number {
   if ((args.values ?? []).length > 0 && environments.length === 0) {
     // An overlay is written for one environment; applied to all three silently it changed prod by accident.
     process.stderr.write(`--values needs --env: name the environment(s) the overlay is for, e.g. --env prod --values ${args.values![0]}. ` +
-      'Overlays are not persistent (the next plain `npm run synth` rewrites charts-out/ without them); permanent changes go into src/environments/<env>.ts.\n');
+      'Overlays are not persistent (the next plain `npm run synth` rewrites charts-out/ without them); permanent changes go into src/presets/<env>.ts.\n');
     return 2;
   }
   const outDir = path.resolve(args.out!);

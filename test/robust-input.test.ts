@@ -5,7 +5,8 @@ import { loadEnvironment, parseValuesText, readValuesFile } from '../src/config/
 import { SUPERSET_PLATFORM_ENV } from '../src/config/input-checks';
 import { PlatformValidationError } from '../src/core/errors';
 import { synthesize } from '../src/output/synth';
-import { podOf, synthError } from './util';
+import { main as synthMain } from '../cli/synth';
+import { podOf, runCommand, synthError } from './util';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'robust-input-'));
 
@@ -194,5 +195,15 @@ describe('regression: secrets never appear in messages, credentials never in URL
     const message = loadError('prod', { components: { trino: { catalogs: { postgresql: { pg: 'jdbc:postgresql://admin:pw1234@db:5432/x' } } } } });
     expect(message).toMatch(/components\.trino\.catalogs\.postgresql\.pg: a URL with a user name or password inside \(value not shown\)/);
     expect(message).not.toContain('pw1234');
+  });
+});
+
+describe('regression: --values needs --env', () => {
+  test('the synth refuses an overlay for no named environment (exit 2) and says overlays are not persistent', () => {
+    const r = runCommand(synthMain, ['--values', 'x.yaml', '--out', tmp()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--values needs --env');
+    expect(r.stderr).toContain('Overlays are not persistent');
+    expect(r.stderr).toContain('src/presets/<env>.ts');
   });
 });

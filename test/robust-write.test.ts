@@ -144,6 +144,22 @@ test('regression: `synth --env dev` and `synth --env prod` at once into one char
 }, 90000);
 
 describe('output writer: in-process behaviour', () => {
+  test('regression: the leftovers of the older writer (a kill between its two renames) are recovered and removed', () => {
+    const parent = tmp();
+    const out = path.join(parent, 'charts-out');
+    writeGeneration(path.join(parent, '.charts-out.new-AbC123'), 'new');
+    writeGeneration(path.join(parent, '.charts-out.new-AbC123.old'), 'old');
+    writeGeneration(out, 'next');
+    expect(generationOf(out, 'dev')).toBe('next');
+    expect(fs.readdirSync(parent)).toEqual(['charts-out']);
+    fs.rmSync(out, { recursive: true });
+    writeGeneration(path.join(parent, '.charts-out.new-XyZ789'), 'new');
+    writeGeneration(path.join(parent, '.charts-out.new-XyZ789.old'), 'old');
+    expect(recoverOutput(resolveOutputDir(out))).toContain('completed');
+    expect(generationOf(out, 'dev')).toBe('new');
+    expect(fs.readdirSync(parent)).toEqual(['charts-out']);
+  });
+
   test('a symlinked output folder is written through: the link stays, its target gets the tree', () => {
     const parent = tmp();
     fs.mkdirSync(path.join(parent, 'real'));

@@ -260,7 +260,8 @@ function breakStaleLock(lock: string, text: string): void {
  */
 export function recoverOutput(real: string): string | undefined {
   const { work } = sideNames(real);
-  if (!fs.existsSync(work)) return undefined;
+  const legacy = recoverLegacy(real);
+  if (!fs.existsSync(work)) return legacy;
   const journal = path.join(work, 'journal');
   const newDir = path.join(work, 'new');
   const oldDir = path.join(work, 'old');
@@ -279,6 +280,37 @@ export function recoverOutput(real: string): string | undefined {
     done = 'removed the partial staging of an interrupted write (the tree was not touched)';
   }
   guard('remove the work folder', work, () => fs.rmSync(work, { recursive: true, force: true }));
+  return done;
+}
+
+/**
+ * The leftovers of the writer before the journal (`.<name>.new-XXXXXX` staging and its `.old`, beside the folder):
+ * it renamed the folder to `.old`, then the staging to the folder, so a kill between left no folder, a complete
+ * staging and the old tree. Completes such a write and removes the leftovers.
+ */
+function recoverLegacy(real: string): string | undefined {
+  const parent = path.dirname(real);
+  const prefix = `.${path.basename(real)}.new-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent).filter((n) => n.startsWith(prefix) && /^[A-Za-z0-9]{6}(\.old)?$/.test(n.slice(prefix.length)));
+  } catch {
+    return undefined;
+  }
+  if (names.length === 0) return undefined;
+  const staging = names.filter((n) => !n.endsWith('.old')).sort();
+  const olds = names.filter((n) => n.endsWith('.old')).sort();
+  let done = 'removed the leftovers of an older synth\'s interrupted write';
+  if (!fs.existsSync(real)) {
+    // Only a staging whose .old exists had finished writing (the renames came after the last file).
+    const complete = staging.find((n) => olds.includes(`${n}.old`));
+    const from = complete ?? olds[0];
+    if (from) {
+      guard('complete an older synth\'s interrupted write', real, () => fs.renameSync(path.join(parent, from), real));
+      done = complete ? 'completed an older synth\'s interrupted write' : 'restored the tree an older synth had moved aside';
+    }
+  }
+  for (const n of names) fs.rmSync(path.join(parent, n), { recursive: true, force: true });
   return done;
 }
 
