@@ -35,7 +35,10 @@ export const keyPath = (path: readonly (string | number)[]) => path.map((k) => (
 /** A value for a message, or a placeholder when it may be a secret. */
 export function showValue(v: unknown, path: readonly (string | number)[] = []): string {
   if (v === undefined) return 'nothing';
-  if (path.some((p) => typeof p === 'string' && secretName(p, 'secret'))) return REDACTED;
+  // The key holding the value decides (the last named segment): `adminPasswordSecret` (where a password may be typed
+  // by mistake) is not echoed; `secretStore.kind` is.
+  const holder = [...path].reverse().find((p) => typeof p === 'string' && !/^\d+$/.test(p));
+  if (typeof holder === 'string' && secretName(holder, 'secret')) return REDACTED;
   if (typeof v === 'string' && (secretShaped(v) || urlCredentials(v))) return REDACTED;
   if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
   let s: string;

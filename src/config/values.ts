@@ -111,6 +111,8 @@ export function parseValuesText(text: string, file: string): Plain {
   if (!isPlain(doc)) {
     fail([`holds ${Array.isArray(doc) ? 'a list' : `a single ${typeof doc} value`} at the top, not a mapping. Fix: write keys such as \`components:\` at the top level`]);
   }
+  // The walk below only finds merge keys and alias bombs: skip it (a second pass over a large file) without either.
+  if (!text.includes('<<') && !/(^|[\s[{,:-])\*[^\s,\]}]/m.test(text)) return doc as Plain;
   const problems: string[] = [];
   let nodes = 0;
   let stopped = false;

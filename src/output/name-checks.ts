@@ -80,8 +80,6 @@ export function attributeToValues(problems: readonly string[], values: ReadonlyA
     // The deepest key per value: `...extraSecretEnv.MAPBOX_API_KEY.secret` rather than its parent.
     const keys = [...new Set(hits.map(([k, , s]) => `${k} in ${s}`))].filter((k, _, arr) => !arr.some((o) => o !== k && o.startsWith(k.split(' in ')[0] + '.')));
     if (keys.length === 0) return p;
-    const note = ` (caused by values key ${keys.slice(0, 3).join(', ')})`;
-    const fix = p.lastIndexOf('. Fix: ');
-    return fix >= 0 ? `${p.slice(0, fix)}${note}${p.slice(fix)}` : `${p}${note}`;
+    return `${p} (caused by values key ${keys.slice(0, 3).join(', ')})`;
   });
 }
