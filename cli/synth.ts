@@ -41,7 +41,7 @@ export function main(argv: readonly string[]): number {
       'Overlays are not persistent (the next plain `npm run synth` rewrites charts-out/ without them); permanent changes go into src/presets/<env>.ts.\n');
     return 2;
   }
-  const outDir = path.resolve(args.out!);
+  const outDir = path.resolve(args.out);
   return runSynthCommand(() => {
     const values = readValuesFiles(args.values);
     const started = process.hrtime.bigint();

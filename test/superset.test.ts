@@ -14,7 +14,7 @@ import { EnvironmentConfig } from '../src/config/schema';
 import { loadEnvironment } from '../src/config/values';
 import { renderApp } from '../src/output/render';
 import { synthesize } from '../src/output/synth';
-import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
+import { ENVS, envOf, filesOf, find, NAMESPACES, objectsOf, podOf } from './util';
 
 const WORKLOADS = ['superset-web', 'superset-worker', 'superset-beat'] as const;
 const supersetContainers = (objs: ReturnType<typeof objectsOf>) =>
@@ -300,7 +300,8 @@ describe('secrets in the output', () => {
   });
 
   test.each(ENVS)('regression: no inline secret value anywhere in the output (%s)', (env) => {
-    const { files, objects } = synthesize({ environments: [env] });
+    const files = filesOf(env);
+    const objects = objectsOf(env);
     expect(checkNoInlineSecrets(objects)).toEqual([]);
     for (const [path, text] of files) {
       expect({ path, secret: /^kind: Secret$/m.test(text) }).toEqual({ path, secret: false });

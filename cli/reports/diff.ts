@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import { flatten, keyOf, parseManifests } from './objects';
 import { compareStrings } from '../../src/core/order';
-import { secretName, secretShaped } from '../../src/output/secrets';
+import { secretName, secretShaped } from '../../src/core/secrets';
 
 /** One changed field of an object. */
 export interface FieldChange {

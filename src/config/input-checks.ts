@@ -15,7 +15,7 @@
  */
 import { cronProblem } from '../core/cron';
 import { isDnsSubdomain } from '../core/names';
-import { REDACTED, secretName, secretShaped, urlCredentials } from '../output/secrets';
+import { REDACTED, secretName, secretShaped, urlCredentials } from '../core/secrets';
 
 /** Longest free-form string accepted anywhere in the input. */
 export const MAX_STRING_LENGTH = 4096;

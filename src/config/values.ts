@@ -1,8 +1,9 @@
+import { deepMerge } from '../core/define-environment';
 import * as fs from 'fs';
 import * as jsyaml from 'js-yaml';
 import { z } from 'zod';
 import { PlatformValidationError } from '../core/errors';
-import { checkParsedInput, checkRawInput, FORBIDDEN_KEYS, keyPath, MAX_DEPTH, showValue } from './input-checks';
+import { checkParsedInput, checkRawInput, keyPath, MAX_DEPTH, showValue } from './input-checks';
 import { dev } from '../presets/dev';
 import { prod } from '../presets/prod';
 import { environmentSchema, EnvironmentConfig, EnvironmentInput } from './schema';
@@ -14,29 +15,10 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentInput>> = { dev, s
 /** The names of the defined environments. */
 export const ENVIRONMENT_NAMES: readonly string[] = Object.keys(ENVIRONMENTS);
 
+export { deepMerge };
+
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * Merges `overlay` onto `base` as Helm merges `-f` files: maps merge key by key, lists and scalars replace,
- * and `null` removes a key. Neither input is modified.
- */
-export function deepMerge(base: unknown, overlay: unknown): unknown {
-  if (!isPlain(base) || !isPlain(overlay)) {
-    return overlay === undefined ? structuredClone(base) : structuredClone(overlay);
-  }
-  const out: Plain = structuredClone(base);
-  for (const [k, v] of Object.entries(overlay)) {
-    // Keys reaching the prototype are rejected before any merge (checkRawInput); never follow them here.
-    if (FORBIDDEN_KEYS.has(k)) continue;
-    if (v === null) {
-      delete out[k];
-    } else {
-      out[k] = Object.hasOwn(out, k) ? deepMerge(out[k], v) : structuredClone(v);
-    }
-  }
-  return out;
-}
 
 /** Largest values file accepted. */
 export const MAX_VALUES_BYTES = 8 * 1024 * 1024;

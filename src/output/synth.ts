@@ -38,7 +38,7 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     const env = loadEnvironment(name, options);
     const app = new App({ outdir: '.tmp/unused' });
     new DataPlatform(app, env.name, { environment: env });
-    // Every check runs as a cdk8s validation of the platform (see platform/checks/register.ts); a problem caused
+    // Every check runs as a cdk8s validation of the platform (see platform/platform-checks.ts); a problem caused
     // by a values overlay is annotated with the values key that caused it.
     let rendered: RenderedObject[];
     try {

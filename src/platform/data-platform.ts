@@ -24,7 +24,7 @@ import { PlatformMonitoring } from '../components/monitoring/monitoring';
 import { SparkHistoryServer } from '../components/spark-history/spark-history';
 import { PlatformIngresses } from './network/ingress';
 import { PlatformNetworkPolicies } from './network/network-policies';
-import './checks/register';
+import './platform-checks';
 
 /** Props of `DataPlatform`. */
 export interface DataPlatformProps {
