@@ -6,6 +6,8 @@
  *   npm run diff -- --base origin/main    charts-out/ at a git ref → fresh synth
  *   npm run diff -- --base-dir DIR        a directory of output → fresh synth
  *   npm run diff -- --env prod            one environment (and its Applications)
+ *   npm run diff -- --working-tree        charts-out/ as it is on disk (uncommitted changes included) → fresh synth
+ *   npm run diff -- --env prod --values a.yaml   → a fresh synth with overlays (what the overlay would change)
  *
  * Secret values are never printed. Exit codes: 0 done (whether or not anything changed), 1 synth failed,
  * 2 usage error or unreadable base.
@@ -13,15 +15,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ENVIRONMENT_NAMES } from '../src/config/values';
-import { parseCommandLine, runSynthCommand, selectEnvironments } from './cli';
+import { parseCommandLine, readValuesFiles, runSynthCommand, selectEnvironments } from './cli';
 import { diffOutputs, readTreeAtRef, renderDiffMarkdown, repoPath } from './reports/diff';
 import { synthesize } from '../src/output/synth';
-import { listFiles } from '../src/output/write';
+import { listFiles, readOutput } from '../src/output/write';
 import { PlatformConfigError } from '../src/core/errors';
 
-const USAGE = `usage: diff [--base REF | --base-dir DIR] [--out DIR] [--env NAME]...
+const USAGE = `usage: diff [--base REF | --base-dir DIR | --working-tree] [--out DIR] [--env NAME]... [--values FILE]...
   --base REF      git revision whose committed output is the base (default: HEAD)
   --base-dir DIR  a directory of output to use as the base instead of git
+  --working-tree  the output directory as it is on disk (uncommitted changes included) is the base
+  --values FILE   overlay for the fresh synth (repeatable, in order; needs --env)
   --out DIR       the output directory inside the repository (default: charts-out)
   --env NAME      limit to environments (${ENVIRONMENT_NAMES.join(', ')}); default: all`;
 
@@ -31,17 +35,30 @@ export function main(argv: readonly string[]): number {
     'base-dir': { type: 'string' },
     'out': { type: 'string', default: 'charts-out' },
     'env': { type: 'string', multiple: true },
+    'values': { type: 'string', multiple: true },
+    'working-tree': { type: 'boolean', default: false },
   }, USAGE);
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
-  if (args.base && args['base-dir']) { process.stderr.write(`--base and --base-dir exclude each other\n${USAGE}\n`); return 2; }
+  if ([args.base !== undefined, args['base-dir'] !== undefined, args['working-tree']].filter(Boolean).length > 1) {
+    process.stderr.write(`--base, --base-dir and --working-tree exclude each other\n${USAGE}\n`);
+    return 2;
+  }
   const environments = selectEnvironments(args.env);
   if (typeof environments === 'number') return environments;
+  if ((args.values ?? []).length > 0 && environments.length === 0) {
+    process.stderr.write(`--values needs --env: name the environment(s) the overlay is for, e.g. --env prod --values ${args.values![0]}\n`);
+    return 2;
+  }
 
   let base: Map<string, string>;
   let baseName: string;
   try {
-    if (args['base-dir']) {
+    if (args['working-tree']) {
+      const out = path.resolve(args.out!);
+      base = readOutput(out, (real) => new Map(listFiles(real).map((f) => [f, fs.readFileSync(path.join(real, f), 'utf8')])));
+      baseName = `${path.relative(process.cwd(), out) || out}/ (working tree)`;
+    } else if (args['base-dir']) {
       const dir = path.resolve(args['base-dir']);
       if (!fs.existsSync(dir)) throw new PlatformConfigError(`--base-dir ${dir}`, 'does not exist', 'name a directory that holds a charts-out tree');
       base = new Map(listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
@@ -59,11 +76,13 @@ export function main(argv: readonly string[]): number {
     return 2;
   }
   return runSynthCommand(() => {
-    const result = synthesize({ environments: environments.length ? environments : undefined });
+    const values = readValuesFiles(args.values);
+    const result = synthesize({ environments: environments.length ? environments : undefined, values });
     const under = (f: string) => result.roots.some((r) => f.startsWith(`${r}/`));
     const baseInScope = new Map([...base].filter(([f]) => under(f)));
     const diff = diffOutputs(baseInScope, result.files);
-    process.stdout.write(`${renderDiffMarkdown(diff, `Synth diff: ${baseName} → fresh synth`)}\n`);
+    const head = values.length ? `fresh synth with ${values.map((v) => v.source).join(', ')}` : 'fresh synth';
+    process.stdout.write(`${renderDiffMarkdown(diff, `Synth diff: ${baseName} → ${head}`)}\n`);
     return 0;
   });
 }

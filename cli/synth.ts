@@ -15,11 +15,12 @@ import { parseCommandLine, readValuesFiles, runSynthCommand, selectEnvironments 
 import { ENVIRONMENT_NAMES } from '../src/config/values';
 import { timed } from '../src/core/phases';
 import { synthesize } from '../src/output/synth';
-import { diffTree, writeTree } from '../src/output/write';
+import { diffTree, readOutput, writeTree } from '../src/output/write';
 
 const USAGE = `usage: synth [--env NAME]... [--values FILE]... [--out DIR] [--check]
   --env NAME     environment to synthesize (${ENVIRONMENT_NAMES.join(', ')}); default: all
-  --values FILE  YAML overlay deep-merged onto the environment (repeatable, in order)
+  --values FILE  YAML overlay deep-merged onto the environment (repeatable, in order; needs --env;
+                 not persistent: permanent changes go into src/presets/<env>.ts)
   --out DIR      output directory (default: charts-out)
   --check        do not write; exit 1 if DIR differs from a fresh synth`;
 
@@ -35,6 +36,12 @@ export function main(argv: readonly string[]): number {
   const args = parsed.values;
   const environments = selectEnvironments(args.env);
   if (typeof environments === 'number') return environments;
+  if ((args.values ?? []).length > 0 && environments.length === 0) {
+    // An overlay is written for one environment; applied to all three silently it changed prod by accident.
+    process.stderr.write(`--values needs --env: name the environment(s) the overlay is for, e.g. --env prod --values ${args.values![0]}. ` +
+      'Overlays are not persistent (the next plain `npm run synth` rewrites charts-out/ without them); permanent changes go into src/presets/<env>.ts.\n');
+    return 2;
+  }
   const outDir = path.resolve(args.out);
   return runSynthCommand(() => {
     const values = readValuesFiles(args.values);
@@ -42,7 +49,7 @@ export function main(argv: readonly string[]): number {
     const result = synthesize({ environments: environments.length ? environments : undefined, values });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (args.check) {
-      const diff = timed('compare with the tree', () => diffTree(outDir, result.files, result.roots));
+      const diff = timed('compare with the tree', () => readOutput(outDir, (real) => diffTree(real, result.files, result.roots)));
       const total = diff.changed.length + diff.missing.length + diff.extra.length;
       if (total > 0) {
         process.stderr.write(`${path.relative(process.cwd(), outDir) || outDir} is stale: ${total} file(s) differ from a fresh synth. Run \`npm run synth\` and commit the result.\n`);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import { flatten, keyOf, parseManifests } from './objects';
 import { compareStrings } from '../../src/core/order';
+import { secretName, secretShaped } from '../../src/core/secrets';
 
 /** One changed field of an object. */
 export interface FieldChange {
@@ -37,15 +38,45 @@ function groupOf(file: string): string {
   return parts[0] === 'argocd' ? `argocd/${parts[1]}` : parts[0];
 }
 
-/** Env var names whose literal values are treated as secret in the diff (defence in depth: Secrets carry no values). */
-const SECRET_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|_KEY$|APIKEY)/i;
+/** A JSON-encoded flattened value that looks like a credential (a string of that shape). */
+function shapedJson(json: string | undefined): boolean {
+  if (json === undefined) return false;
+  const v = JSON.parse(json);
+  return typeof v === 'string' && secretShaped(v);
+}
 
-function isSecretField(kind: string, field: string): boolean {
-  if (kind === 'Secret' && /^(data|stringData)(\.|$)/.test(field)) return true;
+/** The unquoted last segment of a flattened path (`data."a.b"` -> `a.b`). */
+const lastSegment = (field: string) => {
+  const m = /(?:^|\.)("(?:[^"\\]|\\.)*"|[^.[\]]+)$/.exec(field);
+  return m ? (m[1].startsWith('"') ? JSON.parse(m[1]) : m[1]) : field;
+};
+
+/**
+ * Whether a changed field may hold a secret, judged by name and by shape (defence in depth: Secrets carry no
+ * values in this project, but a values overlay or a future construct could put one into an env var, an argument, an
+ * annotation or ConfigMap data): such fields are reported as changed without their values.
+ */
+export function isSecretField(kind: string, field: string, before?: string, after?: string, flatBefore?: ReadonlyMap<string, string>, flatAfter?: ReadonlyMap<string, string>): boolean {
+  if ((kind === 'Secret') && /^(data|stringData)(\.|$)/.test(field)) return true;
+  if (shapedJson(before) || shapedJson(after)) return true;
   const env = field.match(/\.env\[name=([^\]]+)\]\.value$/);
-  if (env && SECRET_ENV.test(env[1])) return true;
+  if (env && secretName(env[1])) return true;
   // env entries listed by index (duplicate names) cannot be classified: never print them
-  return /\.env\[\d+\]\.value$/.test(field);
+  if (/\.env\[\d+\]\.value$/.test(field)) return true;
+  const arg = field.match(/^(.*\.(?:args|command))\[(\d+)\]$/);
+  if (arg) {
+    // `--password VALUE`: the element after a secret-named flag; `--password=VALUE` is caught by the shape above.
+    const prev = Number(arg[2]) > 0 ? `${arg[1]}[${Number(arg[2]) - 1}]` : undefined;
+    for (const flat of [flatBefore, flatAfter]) {
+      const p = prev && flat?.get(prev);
+      if (p && /^"-{1,2}[A-Za-z0-9_.-]+"$/.test(p) && secretName(JSON.parse(p).replace(/^-+/, ''))) return true;
+    }
+  }
+  const annotation = field.match(/^(?:metadata|spec\.template\.metadata)\.annotations\.(.+)$/);
+  if (annotation && secretName(lastSegment(field))) return true;
+  if ((kind === 'ConfigMap') && /^(data|binaryData)\./.test(field) && secretName(lastSegment(field))) return true;
+  if (/\.(value|password|token)$/.test(field) && secretName(lastSegment(field.replace(/\.value$/, '')))) return true;
+  return false;
 }
 
 function indexObjects(files: ReadonlyMap<string, string>): Map<string, { path: string; manifest: Record<string, any> }> {
@@ -79,7 +110,7 @@ export function diffOutputs(base: ReadonlyMap<string, string>, head: ReadonlyMap
     const fields: FieldChange[] = [];
     for (const f of [...new Set([...fa.keys(), ...fb.keys()])].sort()) {
       if (fa.get(f) === fb.get(f)) continue;
-      const redacted = isSecretField(after.manifest.kind, f);
+      const redacted = isSecretField(after.manifest.kind, f, fa.get(f), fb.get(f), fa, fb) || isSecretField(before.manifest.kind, f, fa.get(f), fb.get(f), fa, fb);
       fields.push({ field: f, old: redacted ? undefined : fa.get(f), new: redacted ? undefined : fb.get(f), redacted });
     }
     if (fields.length > 0) changes.push({ group, key, path: after.path, status: 'changed', fields });
@@ -89,12 +120,35 @@ export function diffOutputs(base: ReadonlyMap<string, string>, head: ReadonlyMap
 
 const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 
-function showValue(json: string | undefined): string {
+/** Characters of context shown on each side of the first difference of a long value. */
+const CONTEXT = 50;
+
+/** The index of the first character where two texts differ (the shorter length when one is a prefix). */
+function firstDifference(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * A value for a table cell: short values whole; a long value as the part around its first difference from the
+ * other side (`…` marks what is cut), so that a change deep inside a long expression is visible.
+ */
+function showValue(json: string | undefined, other?: string): string {
   if (json === undefined) return '_(none)_';
   const v = JSON.parse(json);
   if (typeof v === 'string' && v.includes('\n')) return `_(${v.split('\n').length} lines)_`;
   const text = typeof v === 'string' ? v : json;
-  return code(text.length > 120 ? `${text.slice(0, 117)}...` : text).replace(/\|/g, '\\|');
+  let shown = text;
+  if (text.length > 120) {
+    const o = other === undefined ? undefined : JSON.parse(other);
+    const otherText = o === undefined ? '' : typeof o === 'string' ? o : other!;
+    const at = otherText ? firstDifference(text, otherText) : 0;
+    const from = Math.max(0, at - CONTEXT);
+    const to = Math.min(text.length, at + CONTEXT + 20);
+    shown = `${from > 0 ? '…' : ''}${text.slice(from, to)}${to < text.length ? '…' : ''}`;
+  }
+  return code(shown).replace(/\|/g, '\\|');
 }
 
 /** Line-level changes of a multi-line string value (removed lines first), for a fenced `diff` block. */
@@ -129,8 +183,11 @@ export function renderDiffMarkdown(diff: OutputDiff, title: string): string {
       lines.push(`**Changed** ${code(c.key)} (${code(c.path)}):`, '', '| field | old | new |', '| --- | --- | --- |');
       const blocks: string[] = [];
       for (const f of c.fields) {
-        if (f.redacted) { lines.push(`| ${code(f.field)} | _(secret, not shown)_ | _(secret, not shown)_ |`); continue; }
-        lines.push(`| ${code(f.field)} | ${showValue(f.old)} | ${showValue(f.new)} |`);
+        if (f.redacted) {
+          lines.push(`| ${code(f.field)} | _(secret, not shown)_ | _(secret, not shown)_ |`);
+          continue;
+        }
+        lines.push(`| ${code(f.field)} | ${showValue(f.old, f.new)} | ${showValue(f.new, f.old)} |`);
         const ld = lineDiff(f.old, f.new);
         if (ld !== undefined) blocks.push(`<details><summary>${code(f.field)}</summary>`, '', '```diff', ld, '```', '</details>', '');
       }

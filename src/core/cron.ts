@@ -9,7 +9,7 @@ const FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: re
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
   { name: 'month', min: 1, max: 12, names: MONTHS, namesFrom: 1 },
-  { name: 'day of week', min: 0, max: 7, names: DAYS, namesFrom: 0 },
+  { name: 'day of week', min: 0, max: 6, names: DAYS, namesFrom: 0 }, // robfig/cron (the CronJob controller's and Velero's parser): dow bounds{0, 6}; 7 is rejected
 ];
 
 /**

@@ -13,10 +13,13 @@ export function deepMerge(base: unknown, overlay: unknown): unknown {
   }
   const out: Plain = structuredClone(base);
   for (const [k, v] of Object.entries(overlay)) {
+    // Keys that reach an object's prototype are rejected before any merge (config/input-checks.ts); never
+    // follow them here (`k in out` was true for 'constructor' and merged into Object itself).
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
     if (v === null) {
       delete out[k];
     } else {
-      out[k] = k in out ? deepMerge(out[k], v) : structuredClone(v);
+      out[k] = Object.hasOwn(out, k) ? deepMerge(out[k], v) : structuredClone(v);
     }
   }
   return out;

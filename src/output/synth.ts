@@ -6,6 +6,7 @@ import { DataPlatform } from '../platform/data-platform';
 import { objectKey, renderApp, RenderedObject } from './render';
 import { timed } from '../core/phases';
 import { toYaml } from '../core/yaml';
+import { attributeToValues, checkNameLengths } from './name-checks';
 
 /** The folder under charts-out/ holding the Argo CD Applications, one subfolder per environment. */
 export const ARGOCD_FOLDER = 'argocd';
@@ -40,8 +41,19 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     const env = timed('validate environment', () => loadEnvironment(name, options));
     const app = new App({ outdir: '.tmp/unused' });
     timed('build constructs', () => new DataPlatform(app, env.name, { environment: env }));
-    // Every check runs as a cdk8s validation of the platform (see platform/platform-checks.ts).
-    const rendered = timed('render', () => renderApp(app, env.name));
+    // Every check runs as a cdk8s validation of the platform (see platform/platform-checks.ts); a problem caused
+    // by a values overlay is annotated with the values key that caused it.
+    let rendered: RenderedObject[];
+    try {
+      rendered = timed('render', () => renderApp(app, env.name));
+    } catch (e) {
+      if (e instanceof PlatformValidationError && options.values?.length) {
+        throw new PlatformValidationError(`environment '${env.name}' failed its checks`, attributeToValues(e.problems, options.values));
+      }
+      throw e;
+    }
+    const lengths = checkNameLengths(rendered, env);
+    if (lengths.length > 0) throw new PlatformValidationError(`environment '${env.name}' failed its checks`, attributeToValues(lengths, options.values));
     if (env.gitops.ownSharedNamespaces === false) {
       for (const ns of new Set(rendered.filter((o) => o.path.startsWith(`${env.name}/`)).map((o) => o.manifest.metadata?.namespace as string | undefined))) {
         if (ns && ns !== env.namespace) sharedNamespaceUsers.set(ns, [...(sharedNamespaceUsers.get(ns) ?? []), env.name]);

@@ -1,0 +1,172 @@
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { listFiles, recoverOutput, resolveOutputDir, sideNames, WRITE_PHASES, writeTree } from '../src/output/write';
+
+const ROOT = path.resolve(__dirname, '..');
+const CHILD = path.join(ROOT, 'test', 'fixtures', 'write-child.ts');
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'robust-write-'));
+
+/** The generation every file of `root` carries, or a description of why the tree is not one whole generation. */
+function generationOf(out: string, root: string, count = 120): string {
+  const files = listFiles(out).filter((f) => f.startsWith(`${root}/`));
+  const gens = new Set(files.map((f) => /^gen: (\S+)/.exec(fs.readFileSync(path.join(out, f), 'utf8'))?.[1]));
+  if (files.length !== count) return `incomplete: ${files.length} files`;
+  if (gens.size !== 1) return `mixed: ${[...gens].join(',')}`;
+  return [...gens][0]!;
+}
+
+/** The child's node arguments: plain node with tsx's loader, so a signal reaches the writer itself. */
+const childArgs = (out: string, gen: string, roots: string) => ['--require', 'tsx/cjs', CHILD, out, gen, roots];
+
+function runChild(out: string, gen: string, env: Record<string, string> = {}, roots = 'dev') {
+  return spawnSync(process.execPath, childArgs(out, gen, roots), { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+}
+
+/** The same tree as the child writes, written in this process. */
+function writeGeneration(out: string, gen: string, root = 'dev') {
+  const files = new Map<string, string>();
+  for (let i = 0; i < 120; i++) files.set(`${root}/c${i % 7}/ConfigMap.f${i}.yaml`, `gen: ${gen}\nroot: ${root}\ni: ${i}\n`);
+  writeTree(out, files, [root]);
+}
+
+/** What a fresh run leaves beside the output: nothing but the folder itself. */
+const leftovers = (out: string) => fs.readdirSync(path.dirname(out)).filter((f) => f.startsWith(`.${path.basename(out)}.`));
+
+describe('output writer: crash-safe replace', () => {
+  test.each(WRITE_PHASES)('regression: a synth killed (SIGKILL) at phase %s leaves the old tree or the new one, and the next run recovers and leaves nothing behind', (phase) => {
+    const parent = tmp();
+    const out = path.join(parent, 'charts-out');
+    writeGeneration(out, 'old');
+    fs.mkdirSync(path.join(out, 'foreign'));
+    fs.writeFileSync(path.join(out, 'foreign', 'keep.txt'), 'kept\n');
+    const killed = runChild(out, 'new', { PLATFORM_SYNTH_KILL_AT: phase });
+    expect(killed.signal).toBe('SIGKILL');
+    // Right after the kill: the path holds the old tree or the new one, except between the two renames, where
+    // the journal names the complete new tree (and any reader's recovery puts it in place).
+    const { work } = sideNames(out);
+    if (phase === 'moved-old') {
+      expect(fs.existsSync(out)).toBe(false);
+      expect(fs.existsSync(path.join(work, 'journal'))).toBe(true);
+      expect(generationOf(path.join(work, 'new'), 'dev')).toBe('new');
+    } else {
+      expect(['old', 'new']).toContain(generationOf(out, 'dev'));
+    }
+    const hadWork = fs.existsSync(work);
+    const recovered = recoverOutput(resolveOutputDir(out));
+    if (hadWork) expect(recovered).toEqual(expect.any(String));
+    else expect(recovered).toBeUndefined();
+    const after = generationOf(out, 'dev');
+    expect(['old', 'new']).toContain(after);
+    // Before the first rename the staging is dropped (roll back); after it the swap is completed (roll forward).
+    if (['moved-old', 'swapped', 'done'].includes(phase)) expect(after).toBe('new');
+    if (['locked', 'staging', 'staged', 'journal'].includes(phase)) expect(after).toBe('old');
+    expect(fs.readFileSync(path.join(out, 'foreign', 'keep.txt'), 'utf8')).toBe('kept\n');
+    expect(leftovers(out).filter((f) => !f.endsWith('.lock'))).toEqual([]);
+    // The next write proceeds (the dead writer's lock is stale) and leaves nothing behind.
+    writeGeneration(out, 'third');
+    expect(generationOf(out, 'dev')).toBe('third');
+    expect(leftovers(out)).toEqual([]);
+  }, 30000);
+
+  test('regression: synths killed at random moments (slow writes) always leave a complete tree after recovery', async () => {
+    const parent = tmp();
+    const out = path.join(parent, 'charts-out');
+    writeGeneration(out, 'g0');
+    const seen = new Set<string>();
+    for (let round = 1; round <= 4; round++) {
+      const child = spawn(process.execPath, childArgs(out, `g${round}`, 'dev'), { cwd: ROOT, env: { ...process.env, PLATFORM_SYNTH_DELAY_MS: '150' }, stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 600 + round * 170));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('exit', r));
+      recoverOutput(resolveOutputDir(out));
+      const g = generationOf(out, 'dev');
+      expect([`g${round - 1}`, `g${round}`, ...[...seen]]).toContain(g);
+      seen.add(g);
+      // Make the old generation known for the next round.
+      writeGeneration(out, `g${round}`);
+    }
+    expect(leftovers(out).filter((f) => !f.endsWith('.lock'))).toEqual([]);
+  }, 60000);
+
+  test('regression: two writers at once into one folder (roots dev and prod) keep both updates and never mix a tree', async () => {
+    const parent = tmp();
+    const out = path.join(parent, 'charts-out');
+    const start = (gen: string, roots: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, childArgs(out, gen, roots), { cwd: ROOT, env: { ...process.env, PLATFORM_SYNTH_DELAY_MS: '40' } });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    const waits: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      const [a, b] = await Promise.all([start(`d${round}`, 'dev'), start(`p${round}`, 'prod')]);
+      expect(a.code).toBe(0);
+      expect(b.code).toBe(0);
+      waits.push(a.stderr + b.stderr);
+      expect(generationOf(out, 'dev')).toBe(`d${round}`);
+      expect(generationOf(out, 'prod')).toBe(`p${round}`);
+    }
+    expect(waits.join('')).toMatch(/waiting for another synth \(pid \d+, since .*\) to finish writing .*charts-out \(lock .*\.charts-out\.lock\)/);
+    expect(leftovers(out)).toEqual([]);
+  }, 60000);
+});
+
+test('regression: `synth --env dev` and `synth --env prod` at once into one charts-out: both overlays land, staging untouched, both exit 0', async () => {
+  const parent = tmp();
+  const out = path.join(parent, 'charts-out');
+  fs.cpSync(path.join(ROOT, 'charts-out'), out, { recursive: true });
+  const before = Object.fromEntries(listFiles(out).map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
+  const overlay = (name: string, worker: number) => {
+    const f = path.join(parent, `${name}.yaml`);
+    fs.writeFileSync(f, `components:\n  dolphinscheduler:\n    replicas:\n      worker: ${worker}\n`);
+    return f;
+  };
+  const synth = (env: string, values: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'cli', 'synth.ts'), '--env', env, '--values', values, '--out', out],
+      { cwd: ROOT, env: { ...process.env, PLATFORM_SYNTH_DELAY_MS: '150' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+  const [dev, prod] = await Promise.all([synth('dev', overlay('dev', 7)), synth('prod', overlay('prod', 9))]);
+  expect([dev.code, prod.code]).toEqual([0, 0]);
+  expect(dev.stderr + prod.stderr).toContain('waiting for another synth');
+  const worker = (env: string) => /replicas: (\d+)/.exec(fs.readFileSync(path.join(out, env, 'dolphinscheduler', 'Deployment.dolphinscheduler-worker.yaml'), 'utf8'))?.[1];
+  expect(worker('dev')).toBe('7');
+  expect(worker('prod')).toBe('9');
+  for (const f of Object.keys(before).filter((x) => x.startsWith('staging/') || x.startsWith('argocd/staging/'))) {
+    expect(fs.readFileSync(path.join(out, f), 'utf8')).toBe(before[f]);
+  }
+  expect(leftovers(out)).toEqual([]);
+}, 90000);
+
+describe('output writer: in-process behaviour', () => {
+  test('regression: the leftovers of the older writer (a kill between its two renames) are recovered and removed', () => {
+    const parent = tmp();
+    const out = path.join(parent, 'charts-out');
+    writeGeneration(path.join(parent, '.charts-out.new-AbC123'), 'new');
+    writeGeneration(path.join(parent, '.charts-out.new-AbC123.old'), 'old');
+    writeGeneration(out, 'next');
+    expect(generationOf(out, 'dev')).toBe('next');
+    expect(fs.readdirSync(parent)).toEqual(['charts-out']);
+    fs.rmSync(out, { recursive: true });
+    writeGeneration(path.join(parent, '.charts-out.new-XyZ789'), 'new');
+    writeGeneration(path.join(parent, '.charts-out.new-XyZ789.old'), 'old');
+    expect(recoverOutput(resolveOutputDir(out))).toContain('completed');
+    expect(generationOf(out, 'dev')).toBe('new');
+    expect(fs.readdirSync(parent)).toEqual(['charts-out']);
+  });
+
+  test('a symlinked output folder is written through: the link stays, its target gets the tree', () => {
+    const parent = tmp();
+    fs.mkdirSync(path.join(parent, 'real'));
+    fs.symlinkSync('real', path.join(parent, 'charts-out'));
+    writeTree(path.join(parent, 'charts-out'), new Map([['dev/a.yaml', 'a: 1\n']]), ['dev']);
+    expect(fs.lstatSync(path.join(parent, 'charts-out')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(path.join(parent, 'real', 'dev', 'a.yaml'), 'utf8')).toBe('a: 1\n');
+    expect(fs.readdirSync(parent).sort()).toEqual(['charts-out', 'real']);
+  });
+});
