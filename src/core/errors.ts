@@ -16,11 +16,14 @@ export class PlatformConfigError extends Error {
 
 /** Several problems found in one pass, reported together. */
 export class PlatformValidationError extends Error {
+  /** What failed, e.g. `environment 'prod' failed its checks`. */
+  public readonly title: string;
   public readonly problems: readonly string[];
 
   constructor(title: string, problems: readonly string[]) {
     super(`${title} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'PlatformValidationError';
+    this.title = title;
     this.problems = problems;
   }
 }

@@ -7,7 +7,7 @@ import {
 import type { PlatformComponent } from './component';
 import { PlatformConfigError } from './errors';
 import type { SecretDescriptor } from './graph';
-import { isDnsSubdomain } from './names';
+import { isObjectName } from './names';
 
 /** Where one key's value lives in the secret store. */
 export interface RemoteRef {
@@ -70,7 +70,7 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
  */
 export function addExternalSecret<K extends string>(component: PlatformComponent, props: ExternalSecretProps<K>): SecretDescriptor<K> {
   const where = component.where(`ExternalSecret ${props.name}`);
-  if (!isDnsSubdomain(props.name)) {
+  if (!isObjectName(props.name)) {
     throw new PlatformConfigError(where, `'${props.name}' is not a valid Secret name`, "use lower-case letters, digits, '-' and '.'");
   }
   const keys = Object.keys(props.data) as K[];

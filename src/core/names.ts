@@ -14,6 +14,14 @@ export function isDnsSubdomain(value: string): boolean {
   return value.length <= 253 && DNS_SUBDOMAIN.test(value) && value.split('.').every((l) => l.length <= 63);
 }
 
+/**
+ * True for a valid name of a Kubernetes object that takes an RFC 1123 subdomain (Secret, ConfigMap, ...), as the
+ * API server checks it (`IsDNS1123Subdomain`): at most 253 characters, no limit per dot-separated part.
+ */
+export function isObjectName(value: string): boolean {
+  return value.length <= 253 && DNS_SUBDOMAIN.test(value);
+}
+
 /** `<service>.<namespace>.svc.cluster.local`: the only way this project writes an in-cluster host name. */
 export function serviceFqdn(service: string, namespace: string): string {
   return `${service}.${namespace}.svc.${CLUSTER_DOMAIN}`;

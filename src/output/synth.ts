@@ -48,7 +48,7 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
       rendered = timed('render', () => renderApp(app, env.name));
     } catch (e) {
       if (e instanceof PlatformValidationError && options.values?.length) {
-        throw new PlatformValidationError(`environment '${env.name}' failed its checks`, attributeToValues(e.problems, options.values));
+        throw new PlatformValidationError(e.title, attributeToValues(e.problems, options.values));
       }
       throw e;
     }
