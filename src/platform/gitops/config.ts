@@ -7,6 +7,13 @@ export const gitopsConfig = z.strictObject({
    * @default - the `targetRevision` prop of ArgoCdApplications (`main`)
    */
   targetRevision: z.string().min(1).optional(),
+  /**
+   * The Git repository holding `charts-out/` that every Application's `source.repoURL` names. Required when
+   * the Argo CD Applications are built (unless the `repoURL` prop of ArgoCdApplications or DataPlatform's
+   * `gitops` gives it); the organisation's presets set the reference repository.
+   * @default - none: ArgoCdApplications fails without it
+   */
+  repoURL: z.string().min(1).optional(),
 });
 
 /** The validated `gitops` section. */
