@@ -15,6 +15,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeOrCheck, runMain } from './generated-file';
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 import { ApiDeclaredItem, ApiDocumentedItem, ApiItem, ApiItemKind, ApiModel, ApiPropertyItem } from '@microsoft/api-extractor-model';
 import { DocBlock, DocCodeSpan, DocErrorText, DocEscapedText, DocFencedCode, DocLinkTag, DocNode, DocNodeKind, DocPlainText, DocSection } from '@microsoft/tsdoc';
@@ -130,26 +131,7 @@ function main(argv: readonly string[]): number {
     process.stderr.write(`docs/API.api.md is stale (or API Extractor failed). Fix: run npm run api-docs and commit docs/\n`);
     return 1;
   }
-  const md = renderApiReference();
-  if (check) {
-    const committed = fs.existsSync(API_MD) ? fs.readFileSync(API_MD, 'utf8') : '';
-    if (committed !== md) {
-      process.stderr.write('docs/API.md is stale. Fix: run npm run api-docs and commit docs/\n');
-      return 1;
-    }
-    process.stdout.write('docs/API.md and docs/API.api.md are fresh.\n');
-    return 0;
-  }
-  fs.writeFileSync(API_MD, md);
-  process.stdout.write(`wrote docs/API.md (${md.length} bytes) and docs/API.api.md\n`);
-  return 0;
+  return writeOrCheck(API_MD, renderApiReference(), check, 'npm run api-docs');
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
+if (require.main === module) runMain(main);

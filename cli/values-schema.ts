@@ -15,10 +15,10 @@
  * Every property must end up with a description and either a `default` value, a `@default` explanation, or
  * the statement that it is required (no default): the generator fails otherwise, naming the key.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { z } from 'zod';
+import { writeOrCheck, runMain } from './generated-file';
 import { environmentSchema } from '../src/config/schema';
 import { PlatformConfigError } from '../src/core/errors';
 
@@ -179,27 +179,7 @@ export function renderValuesSchema(doc: Json = buildValuesSchema()): string {
 }
 
 function main(argv: readonly string[]): number {
-  const text = renderValuesSchema();
-  if (argv.includes('--check')) {
-    const committed = fs.existsSync(VALUES_SCHEMA_FILE) ? fs.readFileSync(VALUES_SCHEMA_FILE, 'utf8') : '';
-    if (committed !== text) {
-      process.stderr.write(`${path.relative(ROOT, VALUES_SCHEMA_FILE)} is stale. Fix: run npm run values-schema and commit the result\n`);
-      return 1;
-    }
-    process.stdout.write(`${path.relative(ROOT, VALUES_SCHEMA_FILE)} is fresh.\n`);
-    return 0;
-  }
-  fs.mkdirSync(path.dirname(VALUES_SCHEMA_FILE), { recursive: true });
-  fs.writeFileSync(VALUES_SCHEMA_FILE, text);
-  process.stdout.write(`wrote ${path.relative(ROOT, VALUES_SCHEMA_FILE)} (${text.length} bytes)\n`);
-  return 0;
+  return writeOrCheck(VALUES_SCHEMA_FILE, renderValuesSchema(), argv.includes('--check'), 'npm run values-schema');
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
+if (require.main === module) runMain(main);
