@@ -20,7 +20,7 @@ echo "-- npm pack (runs prepare: the library build)"
 tarball="$work/$(tail -n1 "$work/pack.txt")"
 # Exactly the library: the compiled src/ and imports/ (JavaScript + declarations), package.json, README, LICENSE.
 tar tzf "$tarball" | sed 's|^package/||' >"$work/contents.txt"
-unexpected="$(grep -Ev '^(package\.json|README\.md|LICENSE|lib/(src|imports)/.*\.(js|d\.ts))$' "$work/contents.txt" || true)"
+unexpected="$(grep -Ev '^(package\.json|README\.md|CHANGELOG\.md|LICENSE|schema/values\.schema\.json|lib/(src|imports)/.*\.(js|d\.ts))$' "$work/contents.txt" || true)"
 [[ -z "$unexpected" ]] || { echo "the tarball ships more than the library:" >&2; echo "$unexpected" >&2; exit 1; }
 grep -qx 'lib/src/index.js' "$work/contents.txt" || { echo "the tarball has no lib/src/index.js" >&2; exit 1; }
 echo "   $(wc -l <"$work/contents.txt") files in $(basename "$tarball")"

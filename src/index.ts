@@ -12,7 +12,7 @@ export { ENVIRONMENTS, ENVIRONMENT_NAMES, loadEnvironment, readValuesFile } from
 export type { LoadEnvironmentOptions } from './config/values';
 export { defineEnvironment, deepMerge } from './core/define-environment';
 export type { DeepPartial, EnvironmentBase, EnvironmentOverrides } from './core/define-environment';
-export { BASE, baseExternal } from './presets/base';
+export { BASE, baseExternal, REFERENCE_REPO_URL } from './presets/base';
 export { dev } from './presets/dev';
 export { staging } from './presets/staging';
 export { prod } from './presets/prod';

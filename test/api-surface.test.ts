@@ -22,4 +22,14 @@ describe('the public API is a chosen list', () => {
     const values = [...index.matchAll(/export \{([^}]*)\}/g)].flatMap((m) => m[1].split(',').map((n) => n.trim())).filter(Boolean);
     for (const v of values) expect([v, api[v] !== undefined]).toEqual([v, true]);
   });
+
+  test('the package version is a semantic version with its own CHANGELOG section (Keep a Changelog)', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    const changelog = fs.readFileSync(path.join(__dirname, '..', 'CHANGELOG.md'), 'utf8');
+    expect(changelog).toMatch(/^## \[Unreleased\]$/m);
+    const sections = [...changelog.matchAll(/^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$/gm)].map((m) => m[1]);
+    expect(sections[0]).toBe(version);
+    for (const v of sections) expect(changelog).toMatch(new RegExp(`^\\[${v.replace(/\./g, '\\.')}\\]: `, 'm'));
+  });
 });

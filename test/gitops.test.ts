@@ -6,10 +6,13 @@ import { Construct } from 'constructs';
 import { ApiObject } from 'cdk8s';
 import { Image } from '../src/core/image';
 import { PlatformComponent, PlatformComponentProps } from '../src/core/component';
-import { PlatformValidationError } from '../src/core/errors';
+import { PlatformConfigError, PlatformValidationError } from '../src/core/errors';
 import { PlatformGraph, ServiceDescriptor } from '../src/core/graph';
 import { loadEnvironment } from '../src/config/values';
-import { ArgoCdApplications, ARGOCD, DEFAULT_REPO_URL } from '../src/platform/gitops/argocd';
+import { ArgoCdApplications, ARGOCD } from '../src/platform/gitops/argocd';
+import { REFERENCE_REPO_URL } from '../src/presets/base';
+import { prod } from '../src/presets/prod';
+import { defineEnvironment } from '../src/core/define-environment';
 import { planSyncWaves } from '../src/platform/gitops/waves';
 import { DataPlatform } from '../src/platform/data-platform';
 import { renderApp } from '../src/output/render';
@@ -51,7 +54,7 @@ describe('Argo CD app-of-apps', () => {
       const m = a.manifest;
       expect(m.metadata.namespace).toBe('argocd');
       expect(m.metadata.finalizers).toEqual([ARGOCD.resourcesFinalizer]);
-      expect(m.spec.source).toMatchObject({ repoURL: DEFAULT_REPO_URL, targetRevision: 'main' });
+      expect(m.spec.source).toMatchObject({ repoURL: REFERENCE_REPO_URL, targetRevision: 'main' });
       expect(m.spec.source.directory).toBeUndefined(); // Argo CD's default is non-recursive
       expect(m.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: NAMESPACES[env] });
       expect(m.spec.syncPolicy.automated).toMatchObject({ prune: true, selfHeal: true });
@@ -190,5 +193,45 @@ describe('Argo CD app-of-apps', () => {
           env: { A: { configMapKeyRef: { name: 'settings', key: 'a' } } } }] },
       });
     } } })).toThrow(/PreSync hook Job early needs ConfigMap\/settings/);
+  });
+});
+
+describe('the repository Argo CD reads charts-out/ from', () => {
+  const own = { name: 'acme', namespace: 'acme-data', domain: 'data.acme.example', storageClass: 'standard',
+    resourcePresets: { small: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+      medium: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+      large: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } } };
+  const components = (app: App, environment: ReturnType<typeof loadEnvironment>) => [new Fake(app, 'a', { environment })];
+
+  test('regression: an environment outside the organisation gets no default repoURL; ArgoCdApplications names the key and the fix', () => {
+    const environment = loadEnvironment(own);
+    expect(environment.gitops.repoURL).toBeUndefined();
+    const app = new App({ outdir: '.tmp/unused' });
+    let err: unknown;
+    try {
+      new ArgoCdApplications(app, 'argocd', { environment, graph: PlatformGraph.of(app), components: components(app, environment) });
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(PlatformConfigError);
+    expect((err as Error).message).toMatch(/^environment 'acme', gitops\.repoURL: no Git repository is given .* Fix: set gitops\.repoURL in the environment values .* or pass repoURL/);
+  });
+
+  test('regression: DataPlatform without a repoURL in props or environment fails with the same PlatformConfigError', () => {
+    // The prod preset with its repoURL removed (null removes a key in an overlay), as a consumer's copy would be.
+    const environment = loadEnvironment(defineEnvironment(prod, { gitops: { repoURL: null } }));
+    let err: unknown;
+    try { new DataPlatform(new App({ outdir: '.tmp/unused' }), 'prod', { environment }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(PlatformConfigError);
+    expect((err as Error).message).toMatch(/^environment 'prod', gitops\.repoURL: .*Fix: set gitops\.repoURL/);
+  });
+
+  test('the repoURL comes from the props, else from gitops.repoURL; the presets name the reference repository', () => {
+    for (const env of ENVS) expect(loadEnvironment(env).gitops.repoURL).toBe(REFERENCE_REPO_URL);
+    const fromValues = loadEnvironment({ ...own, gitops: { repoURL: 'https://git.acme.example/data/platform.git' } });
+    const app = new App({ outdir: '.tmp/unused' });
+    const a = new ArgoCdApplications(app, 'argocd', { environment: fromValues, graph: PlatformGraph.of(app), components: components(app, fromValues) });
+    expect(a.root.toJson().spec.source.repoURL).toBe('https://git.acme.example/data/platform.git');
+    const app2 = new App({ outdir: '.tmp/unused' });
+    const b = new ArgoCdApplications(app2, 'argocd', { environment: fromValues, graph: PlatformGraph.of(app2), components: components(app2, fromValues), repoURL: 'https://git.acme.example/other.git' });
+    expect([...b.applications.values()].map((x) => x.toJson().spec.source.repoURL)).toEqual(['https://git.acme.example/other.git']);
   });
 });

@@ -6,12 +6,19 @@ import { dnsLabel, dnsName, port } from '../core/schema';
  * Either an in-cluster Service (its FQDN is built from `service` and `namespace`) or an off-cluster host.
  */
 export const externalService = z.strictObject({
-  /** The Service name, for an in-cluster dependency. */
+  /**
+   * The Service name, for an in-cluster dependency (give `service` or `host`, not both).
+   * @default - none: an off-cluster dependency gives `host` instead
+   */
   service: dnsLabel.optional(),
   /** The Service's namespace. @default - the environment's namespace */
   namespace: dnsLabel.optional(),
-  /** An off-cluster host name (not in cluster.local). */
+  /**
+   * An off-cluster host name (not in cluster.local).
+   * @default - none: an in-cluster dependency gives `service` instead
+   */
   host: dnsName.optional(),
+  /** The TCP port the dependency listens on. */
   port,
 }).superRefine((s, ctx) => {
   if ((s.service === undefined) === (s.host === undefined)) {
@@ -24,6 +31,7 @@ export const externalService = z.strictObject({
 
 /** A Secret that exists in the cluster but is not produced by this project, with the keys it holds. */
 export const externalSecret = z.strictObject({
+  /** The keys the Secret holds that the platform may read (at least one). */
   keys: z.array(z.string().min(1)).min(1),
   /** The Secret's namespace. @default - the environment's namespace */
   namespace: dnsLabel.optional(),
@@ -33,10 +41,17 @@ export const externalSecret = z.strictObject({
 export const externalDatabase = z.strictObject({
   /** The id of the external service (a key of `external.services`). */
   service: z.string(),
+  /** The database name on that server. */
   database: z.string().min(1),
+  /** The user the platform logs in as. */
   username: z.string().min(1),
   /** The Secret (a key of `external.secrets`) and key holding the password. */
-  passwordSecret: z.strictObject({ name: dnsLabel, key: z.string().min(1) }),
+  passwordSecret: z.strictObject({
+    /** The Secret's name (a key of `external.secrets`). */
+    name: dnsLabel,
+    /** The key in that Secret holding the password. */
+    key: z.string().min(1),
+  }),
 });
 
 export const externalSchema = z.strictObject({

@@ -28,8 +28,20 @@ export const port = z.number().int().min(1).max(65535);
 
 /** Requests and limits written out. */
 export const explicitResources = z.strictObject({
-  requests: z.strictObject({ cpu: quantity, memory: quantity }),
-  limits: z.strictObject({ cpu: quantity, memory: quantity }),
+  /** What the scheduler reserves for the container. */
+  requests: z.strictObject({
+    /** CPU request, e.g. `500m`. */
+    cpu: quantity,
+    /** Memory request, e.g. `1Gi`. */
+    memory: quantity,
+  }),
+  /** What the container may use at most (each at least its request). */
+  limits: z.strictObject({
+    /** CPU limit, e.g. `1000m`. */
+    cpu: quantity,
+    /** Memory limit, e.g. `2Gi`. */
+    memory: quantity,
+  }),
 }).superRefine((r, ctx) => {
   for (const k of ['cpu', 'memory'] as const) {
     const valid = QUANTITY.test(r.limits[k]) && QUANTITY.test(r.requests[k]);

@@ -1,5 +1,12 @@
 import type { EnvironmentInput } from '../config/schema';
 
+/**
+ * The repository of the reference Applications (`k8s/gitops/argocd-applications.yaml`), allowed by the
+ * `production` AppProject. Only the organisation's presets use it (as `gitops.repoURL`); a consumer whose
+ * `charts-out/` lives elsewhere names its own repository (the schema has no default).
+ */
+export const REFERENCE_REPO_URL = 'https://github.com/254CARBON/HMCo.git';
+
 /** What every environment shares (the umbrella chart's global values). */
 export const BASE: Omit<EnvironmentInput, 'name' | 'namespace' | 'domain'> = {
   storageClass: 'local-path',
@@ -10,6 +17,7 @@ export const BASE: Omit<EnvironmentInput, 'name' | 'namespace' | 'domain'> = {
     medium: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '4Gi' } },
     large: { requests: { cpu: '2000m', memory: '4Gi' }, limits: { cpu: '4000m', memory: '8Gi' } },
   },
+  gitops: { repoURL: REFERENCE_REPO_URL },
 };
 
 /**

@@ -6,18 +6,29 @@ const veleroDuration = z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/).refine((s) =>
   message: "not a positive Velero duration; write e.g. '168h0m0s' or '720h'",
 });
 
-const secretKey = z.strictObject({ name: dnsLabel, key: z.string().min(1) });
+const secretKey = z.strictObject({
+  /** The Secret's name. */
+  name: dnsLabel,
+  /** The key in that Secret. */
+  key: z.string().min(1),
+});
 
 /** Where the backups go. */
 export const backupTarget = z.discriminatedUnion('kind', [
   /** The environment's own MinIO (bucket `velero-backups`): quick restores, but no copy outside the cluster. */
-  z.strictObject({ kind: z.literal('in-cluster-minio') }),
+  z.strictObject({
+    /** `in-cluster-minio`: the environment's own MinIO. */
+    kind: z.literal('in-cluster-minio'),
+  }),
   /** An off-cluster S3 endpoint declared under `external.services` (a disaster-recovery copy). */
   z.strictObject({
+    /** `external-s3`: an off-cluster S3 endpoint. */
     kind: z.literal('external-s3'),
     /** The id of the endpoint in `external.services` (declared with `host`). */
     service: z.string().min(1),
+    /** The bucket the backups are written to. */
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'not an S3 bucket name; use 3-63 lower-case letters, digits, dots and hyphens' }),
+    /** The S3 region of the endpoint. */
     region: z.string().min(1),
     /** Path-style addressing (needed by MinIO and most S3-compatible stores). */
     pathStyle: z.boolean().default(true),
@@ -26,6 +37,7 @@ export const backupTarget = z.discriminatedUnion('kind', [
 
 /** Environment values of the Velero backups. */
 export const backupConfig = z.strictObject({
+  /** Whether the Velero backup configuration is synthesized (false: none of its objects are written). */
   enabled: z.boolean().default(true),
   /** Velero's namespace (where its server reads BackupStorageLocations and Schedules). */
   namespace: dnsLabel.default('velero'),
@@ -35,6 +47,7 @@ export const backupConfig = z.strictObject({
   ttl: veleroDuration.default('720h0m0s'),
   /** The Secret in Velero's namespace (declared under `external.secrets`) holding the AWS-format credentials file. */
   credentialsSecret: secretKey.default({ name: 'minio-credentials', key: 'cloud' }),
+  /** Where the backups go: the in-cluster MinIO or an off-cluster S3 endpoint. */
   target: backupTarget.default({ kind: 'in-cluster-minio' }),
   /**
    * The labels of the Velero server pods (for the metrics Service). `velero install` labels them

@@ -3,17 +3,28 @@ import { quantity, replicas, resourceSpec } from '../../core/schema';
 
 /** Environment values of the DolphinScheduler stack. */
 export const dolphinSchedulerConfig = z.strictObject({
+  /** Whether the DolphinScheduler stack is synthesized (false: none of its objects are written). */
   enabled: z.boolean().default(true),
+  /** Pods per server (0 stops a server without removing its objects). */
   replicas: z.strictObject({
+    /** API server pods (UI and REST API). */
     api: replicas.default(1),
+    /** Master server pods (scheduling). */
     master: replicas.default(1),
+    /** Worker server pods (running tasks). */
     worker: replicas.default(1),
+    /** Alert server pods. */
     alert: replicas.default(1),
   }).prefault({}),
+  /** Requests and limits per server: a preset name or written out (the JVM heaps follow the memory limit). */
   resources: z.strictObject({
+    /** Of the API server. */
     api: resourceSpec.default('medium'),
+    /** Of the master server. */
     master: resourceSpec.default('medium'),
+    /** Of the worker server. */
     worker: resourceSpec.default('medium'),
+    /** Of the alert server. */
     alert: resourceSpec.default('small'),
   }).prefault({}),
   /** The id of the PostgreSQL database (a key of `external.databases`). */
@@ -40,7 +51,9 @@ export const dolphinSchedulerConfig = z.strictObject({
    * where tasks run); the kubelet evicts a worker above the limit instead of letting it fill the node's disk.
    */
   workerEphemeralStorage: z.strictObject({
+    /** The ephemeral-storage request of each worker. */
     request: quantity.default('2Gi'),
+    /** The ephemeral-storage limit of each worker (eviction above it). */
     limit: quantity.default('20Gi'),
   }).prefault({}),
 });

@@ -5,8 +5,11 @@ import { explicitResources, storageSize } from '../../core/schema';
 const DORIS_NODE = { requests: { cpu: '8', memory: '8Gi' }, limits: { cpu: '8', memory: '8Gi' } };
 
 const dorisRole = (storage: string) => z.strictObject({
+  /** Pods of this role. */
   replicas: z.number().int().min(1).default(3),
+  /** Requests and limits of each pod, written out (Doris needs about 8 cores and 8 GiB). */
   resources: explicitResources.default(DORIS_NODE),
+  /** The persistent volume of each pod. */
   storage: storageSize.default(storage),
 }).prefault({});
 
@@ -21,7 +24,9 @@ export const dorisConfig = z.strictObject({
   operatorInstalled: z.boolean().default(false),
   /** The Doris version of the FE and BE images (`apache/doris:fe-<v>`, `be-<v>`). */
   version: z.string().regex(/^\d+\.\d+\.\d+$/).default('2.1.8'),
+  /** The frontends (metadata, query planning). */
   fe: dorisRole('10Gi'),
+  /** The backends (storage and query execution). */
   be: dorisRole('50Gi'),
 });
 export type DorisConfig = z.infer<typeof dorisConfig>;

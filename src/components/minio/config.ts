@@ -35,9 +35,11 @@ export type MinioMigrationConfig = z.infer<typeof minioMigrationConfig>;
 
 /** Environment values of MinIO. */
 export const minioConfig = z.strictObject({
+  /** Whether MinIO is synthesized (false: none of its objects are written). */
   enabled: z.boolean().default(true),
   /** The size of the data volume. */
   storage: storageSize.default('50Gi'),
+  /** Requests and limits of the MinIO server: a preset name or written out. */
   resources: resourceSpec.default('medium'),
   /** The Secret (a key of `external.secrets`) holding the root credentials under `access-key` and `secret-key`. */
   rootCredentialsSecret: z.string().default('minio-secret'),

@@ -6,6 +6,7 @@ export const promDuration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, { messa
 
 /** Environment values of the platform's Prometheus rules and ServiceMonitors. */
 export const monitoringConfig = z.strictObject({
+  /** Whether the platform's monitoring (rules and ServiceMonitors) is synthesized (false: none of its objects are written). */
   enabled: z.boolean().default(true),
   /** The namespace of the PrometheusRules (the Prometheus' own namespace, which it always reads rules from). */
   ruleNamespace: dnsLabel.default('monitoring'),

@@ -3,7 +3,9 @@ import { dnsLabel, explicitResources, imageReference, resourceSpec } from '../..
 
 /** Bounds of the portal's HorizontalPodAutoscaler. */
 export const portalAutoscalingConfig = z.strictObject({
+  /** The fewest pods the HPA keeps. */
   minReplicas: z.number().int({ message: 'minReplicas must be a whole number' }).min(1),
+  /** The most pods the HPA scales to (at least `minReplicas`). */
   maxReplicas: z.number().int({ message: 'maxReplicas must be a whole number' }).min(1),
   /** Average CPU utilisation (percent of the requests) the HPA aims at. */
   targetCpuUtilization: z.number().int().min(10).max(100).default(70),
@@ -18,15 +20,23 @@ const PORTAL_RESOURCES: z.input<typeof explicitResources> = { requests: { cpu: '
 
 /** Environment values of PortalServices. */
 export const portalServicesConfig = z.strictObject({
+  /** Whether the portal services is synthesized (false: none of its objects are written). */
   enabled: z.boolean().default(true),
   /** The image, registry-qualified and pinned (`registry/repository:tag`; never `latest`). */
   image: imageReference.default('harbor.254carbon.com/library/portal-services:1.0.0'),
   /** Pull Secrets (dockerconfigjson, declared under `external.secrets`) for the image's registry. */
   imagePullSecrets: z.array(dnsLabel).default([]),
-  /** A fixed replica count; used when `autoscaling` is not set. */
+  /**
+   * A fixed replica count; used when `autoscaling` is not set.
+   * @default - 1 when `autoscaling` is not set; unset (the HPA's) when it is
+   */
   replicas: z.number().int({ message: 'replicas must be a whole number' }).min(1).optional(),
-  /** HPA bounds; when set, the HPA owns the replica count and the Deployment leaves `replicas` unset. */
+  /**
+   * HPA bounds; when set, the HPA owns the replica count and the Deployment leaves `replicas` unset.
+   * @default - no HorizontalPodAutoscaler (a fixed replica count)
+   */
   autoscaling: portalAutoscalingConfig.optional(),
+  /** Requests and limits (the reference chart's): a preset name or written out. */
   resources: resourceSpec.default(PORTAL_RESOURCES),
   /**
    * Kubernetes discovery (services, endpoints, endpointslices, pods of the namespace, read-only). Without it

@@ -3,7 +3,9 @@ import { resourceSpec } from '../../core/schema';
 
 /** Environment values of the Bitnami Redis that serves Superset (cache, Celery broker and results). */
 export const redisConfig = z.strictObject({
+  /** Whether Redis is synthesized (false: none of its objects are written). */
   enabled: z.boolean().default(true),
+  /** Client authentication. */
   auth: z.strictObject({
     /**
      * Password authentication. The password comes from Secret `redis-secret` (key `redis-password`), filled by an

@@ -5,7 +5,7 @@ import { Application, ApplicationProps } from '../../../imports/argoproj.io';
 import { BUILT_IN_GROUPS } from '../checks/schema';
 import { podSpecOf } from '../checks/pods';
 import type { PlatformComponent } from '../../core/component';
-import { PlatformValidationError } from '../../core/errors';
+import { PlatformConfigError, PlatformValidationError } from '../../core/errors';
 import type { PlatformGraph } from '../../core/graph';
 import { MANAGED_BY, PART_OF } from '../../core/labels';
 import type { EnvironmentConfig } from '../../config/schema';
@@ -42,9 +42,6 @@ export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
 /** Annotation on each child Application listing the components it waits for (for reviewers; Argo CD ignores it). */
 export const DEPENDS_ON_ANNOTATION = 'platform.254carbon.com/depends-on';
 
-/** The repository of the reference Applications (`k8s/gitops/argocd-applications.yaml`), allowed by the `production` AppProject. */
-export const DEFAULT_REPO_URL = 'https://github.com/254CARBON/HMCo.git';
-
 /**
  * Application names of the reference pack, by component name: Argo CD adopts an existing Application with the
  * same name instead of creating a second owner for the same objects. Components not listed use their own name.
@@ -73,7 +70,7 @@ export interface ArgoCdApplicationsProps {
   readonly components: readonly PlatformComponent[];
   /**
    * The Git repository holding `charts-out/`.
-   * @default - the environment's `gitops.repoURL`, else DEFAULT_REPO_URL (the reference Applications' repository)
+   * @default - the environment's `gitops.repoURL`; without either, the construct fails (PlatformConfigError)
    */
   readonly repoURL?: string;
   /**
@@ -187,8 +184,14 @@ export class ArgoCdApplications extends Construct {
     const outputPath = (props.outputPath ?? 'charts-out').replace(/\/+$/, '');
     const suffix = env.sharedObjectSuffix;
     const names = props.applicationNames ?? REFERENCE_APPLICATION_NAMES;
+    const repoUrl = props.repoURL ?? env.gitops.repoURL;
+    if (repoUrl === undefined) {
+      throw new PlatformConfigError(`${where}, gitops.repoURL`,
+        'no Git repository is given for the Argo CD Applications (the repository holding charts-out/)',
+        "set gitops.repoURL in the environment values (e.g. 'https://git.example.com/team/platform.git') or pass repoURL in the ArgoCdApplications props (DataPlatform: gitops: { repoURL })");
+    }
     const source = {
-      repoUrl: props.repoURL ?? env.gitops.repoURL ?? DEFAULT_REPO_URL,
+      repoUrl,
       targetRevision: props.targetRevision ?? env.gitops.targetRevision ?? 'main',
     };
     const destinationServer = props.destinationServer ?? 'https://kubernetes.default.svc';

@@ -8,9 +8,11 @@ export const gitopsConfig = z.strictObject({
    */
   targetRevision: z.string().min(1).optional(),
   /**
-   * The Git repository holding the output folder (what every Application's `source.repoURL` says). The
-   * AppProject must list it in `sourceRepos`. The e2e tier sets it to a `file://` copy of the output.
-   * @default - the `repoURL` prop of ArgoCdApplications (`https://github.com/254CARBON/HMCo.git`)
+   * The Git repository holding `charts-out/` that every Application's `source.repoURL` names (the AppProject
+   * must list it in `sourceRepos`; the e2e tier sets a `file://` copy of the output). Required when the Argo CD
+   * Applications are built (unless the `repoURL` prop of ArgoCdApplications or DataPlatform's `gitops` gives
+   * it); the organisation's presets set the reference repository.
+   * @default - none: ArgoCdApplications fails without it
    */
   repoURL: z.string().regex(/^(https?|ssh|file|git):\/\/\S+$|^[\w.-]+@[\w.-]+:\S+$/, 'a Git URL (https://, ssh://, file://, git:// or user@host:path)').optional(),
   /**

@@ -7,6 +7,7 @@ const labels = z.record(z.string().min(1), z.string()).refine((r) => Object.keys
 
 /** Pods in another namespace, e.g. the ingress controller or Prometheus. */
 export const podPeer = z.strictObject({
+  /** The namespace of those pods. */
   namespace: dnsLabel,
   /** Labels that select exactly those pods. */
   podSelector: labels,
@@ -26,10 +27,14 @@ export const ingressConfig = z.strictObject({
     namespace: 'ingress-nginx',
     podSelector: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
   }),
+  /** TLS at the ingress. */
   tls: z.strictObject({
     /** Terminate TLS at the ingress with a certificate per host. */
     enabled: z.boolean().default(true),
-    /** The cert-manager ClusterIssuer that issues the certificates (annotation `cert-manager.io/cluster-issuer`); none: the Secrets are provided otherwise. */
+    /**
+     * The cert-manager ClusterIssuer that issues the certificates (annotation `cert-manager.io/cluster-issuer`).
+     * @default - none: no annotation; the TLS Secrets are provided otherwise
+     */
     clusterIssuer: dnsLabel.optional(),
     /** The TLS Secret name; `{name}` is replaced by the Ingress name. */
     secretName: z.string().regex(/^[a-z0-9{}-]+$/).refine((s) => s.includes('{name}'), { message: "the name must contain '{name}' (one Secret per Ingress), e.g. '{name}-tls'" })
@@ -44,10 +49,14 @@ export const ingressConfig = z.strictObject({
    * Single sign-on at the ingress (ingress-nginx external authentication): every request is checked at `authUrl`,
    * unauthenticated users are sent to `signinUrl`, and the listed headers of the authentication response are set on
    * the request to the Service, replacing any the client sent. A Service that trusts a login header needs it here.
+   * @default - none: no external authentication at the ingress
    */
   singleSignOn: z.strictObject({
+    /** The URL every request is checked at (`nginx.ingress.kubernetes.io/auth-url`; 2xx lets it through). */
     authUrl: z.url({ protocol: /^https?$/ }),
+    /** Where unauthenticated users are sent to log in (`nginx.ingress.kubernetes.io/auth-signin`). */
     signinUrl: z.string().regex(/^https:\/\/\S+$/, { message: 'not an https URL' }),
+    /** Headers of the authentication response set on the request to the Service (`auth-response-headers`). */
     responseHeaders: z.array(headerName).min(1),
   }).optional(),
 });
@@ -55,6 +64,7 @@ export type IngressConfig = z.infer<typeof ingressConfig>;
 
 /** Environment values of the NetworkPolicies derived from the graph. */
 export const networkPoliciesConfig = z.strictObject({
+  /** Whether the NetworkPolicies are synthesized. */
   enabled: z.boolean().default(true),
   /** Deny every ingress not allowed by a policy (false: only the allow policies, for a staged rollout). */
   defaultDeny: z.boolean().default(true),

@@ -3,6 +3,7 @@ import type { LibraryPolicySet } from './rules';
 
 /** Environment values of the platform's Kyverno policies and their generated exceptions. */
 export const policiesConfig = z.strictObject({
+  /** Whether the platform's Kyverno policies (and their exceptions) is synthesized (false: none of its objects are written). */
   enabled: z.boolean().default(true),
   /** What a violation does: `Audit` reports it (as today), `Enforce` blocks the admission. */
   validationFailureAction: z.enum(['Audit', 'Enforce']).default('Audit'),
