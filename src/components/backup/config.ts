@@ -82,6 +82,10 @@ export const backupConfig = z.strictObject({
    * Every other volume without a backup fails the synth.
    */
   unprotectedVolumes: z.record(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: 'write <namespace>/<claim>' }), z.string().min(20)).default({}),
+  /**
+   * Labels of the Velero server and node-agent pods (installed by `velero install`, not by this project): the
+   * client side of the backup's edges to MinIO in the network policies.
+   */
   clientPodSelector: z.record(z.string().min(1), z.string()).refine((r) => Object.keys(r).length > 0, { message: 'an empty selector selects every pod; give the Velero pod labels' })
     .default({ component: 'velero' }),
 });

@@ -23,7 +23,10 @@ export const minioMigrationConfig = z.strictObject({
   phase: z.enum(MIGRATION_PHASES).default('legacy'),
   /** The image of the legacy server (as live; changing it would restart the old server). */
   legacyImage: z.string().min(1).default(MINIO_LEGACY_IMAGE),
-  /** The size of the legacy claim as live (its volumeClaimTemplate must not change). */
+  /**
+   * The size of the legacy claim as live (its volumeClaimTemplate must not change).
+   * @default - `components.minio.storage`
+   */
   legacyStorage: storageSize.optional(),
   /**
    * How long the migration Job may run (mirror of the whole lake).
