@@ -7,7 +7,7 @@ import { Image } from '../src/core/image';
 import type { Deviation } from '../src/core/security';
 import type { ContainerSpec } from '../src/core/workload';
 import { loadEnvironment } from '../src/environments/values';
-import { admittedObjects, exceptionMatches, PolicyInUse, ruleNamesForWorkload, simulateAdmission, WORKLOAD_KINDS } from '../src/components/policies/admission';
+import { admittedObjects, controllerUser, exceptionMatches, HUMAN_USER, requestedBy, PolicyInUse, ruleNamesForWorkload, simulateAdmission, WORKLOAD_KINDS } from '../src/components/policies/admission';
 import { DEVIATION_RULES } from '../src/components/policies/deviations';
 import { PlatformPolicies } from '../src/components/policies/policies';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, PLATFORM_POLICIES, wildcardMatch } from '../src/components/policies/rules';
@@ -163,20 +163,32 @@ describe('PolicyExceptions', () => {
     for (const [kind, name] of REFERENCE_WORKLOADS) {
       const workload = objs.find((o) => o.manifest.kind === kind && o.manifest.metadata.name === name)!.manifest;
       const ex = exceptions.find((e) => e.metadata.name === `${name}-${kind.toLowerCase()}`);
+      const pods = exceptions.find((e) => e.metadata.name === `${name}-${kind.toLowerCase()}-pods`);
       const inUse = policiesInUse(env);
       const failing = simulateAdmission(admittedObjects(workload), inUse, []).filter((v) => v.result === 'fail');
       if (failing.length === 0) {
         expect(ex).toBeUndefined(); // minio and zookeeper meet the restricted profile: no exception at all
+        expect(pods).toBeUndefined();
         continue;
       }
-      expect(ex).toBeDefined();
-      expect(ex!.apiVersion).toBe('kyverno.io/v2beta1');
-      expect(ex!.metadata.namespace).toBe(NAMESPACES[env]);
-      expect(ex!.metadata.annotations['policies.254carbon.com/reasons']).toMatch(/: (runAsRoot|noProbes|writableRootFilesystem|addCapabilities): .{20,}/);
-      expect(ex!.spec.match.any.map((f: any) => f.resources.kinds[0])).toEqual([kind, 'Pod']);
-      for (const f of ex!.spec.match.any) expect(f.resources.namespaces).toEqual([NAMESPACES[env]]);
-      expect(ex!.spec.match.any[0].resources.names).toEqual([name]);
-      expect(ex!.spec.match.any[1].resources.names).toEqual([`${name}-*`]);
+      expect(pods).toBeDefined();
+      for (const e of [ex, pods].filter((x) => x !== undefined)) {
+        expect(e!.apiVersion).toBe('kyverno.io/v2beta1');
+        expect(e!.metadata.namespace).toBe(NAMESPACES[env]);
+        expect(e!.metadata.annotations['policies.254carbon.com/reasons']).toMatch(/: (runAsRoot|noProbes|writableRootFilesystem|addCapabilities): .{20,}/);
+        for (const f of e!.spec.match.any) expect(f.resources.namespaces).toEqual([NAMESPACES[env]]);
+      }
+      if (ex) {
+        expect(ex.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names, f.subjects])).toEqual([[[kind], [name], undefined]]);
+        expect(ex.spec.background).toBeUndefined();
+      }
+      // the pods: only when their controller sends them (background scans lack that information)
+      expect(pods!.spec.background).toBe(false);
+      expect(pods!.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names])).toEqual([[['Pod'], [`${name}-*`]]]);
+      expect(pods!.spec.match.any[0].subjects).toEqual([
+        { kind: 'ServiceAccount', name: kind === 'Job' ? 'job-controller' : 'replicaset-controller', namespace: 'kube-system' },
+        { kind: 'User', name: 'system:kube-controller-manager' },
+      ]);
       // exactly the policies and rules that fail, each with the names Kyverno checks for this kind
       const expected = new Map<string, Set<string>>();
       for (const v of failing) {
@@ -185,9 +197,16 @@ describe('PolicyExceptions', () => {
         const controllers = inUse.find((p) => p.name === v.policy)!.definition.autogenControllers;
         for (const n of ruleNamesForWorkload(kind, base, controllers)) expected.get(v.policy)!.add(n);
       }
-      expect(Object.fromEntries(ex!.spec.exceptions.map((x: any) => [x.policyName, [...x.ruleNames].sort()])))
+      const granted = new Map<string, string[]>();
+      for (const e of [ex, pods].filter((x) => x !== undefined)) {
+        for (const x of e!.spec.exceptions) granted.set(x.policyName, [...(granted.get(x.policyName) ?? []), ...x.ruleNames]);
+      }
+      expect(Object.fromEntries([...granted].map(([p, rs]) => [p, [...rs].sort()])))
         .toEqual(Object.fromEntries([...expected].map(([p, rs]) => [p, [...rs].sort()])));
-      for (const x of ex!.spec.exceptions) expect(x.ruleNames.every((r: string) => !r.startsWith('autogen-cronjob-'))).toBe(true);
+      for (const x of pods!.spec.exceptions) expect(x.ruleNames.every((r: string) => !r.startsWith('autogen-'))).toBe(true);
+      if (ex) for (const x of ex.spec.exceptions) expect(x.ruleNames.every((r: string) => r.startsWith('autogen-') && !r.startsWith('autogen-cronjob-'))).toBe(true);
+      const all = [ex, pods].filter((x) => x !== undefined);
+      expect(all.length).toBeGreaterThan(0);
     }
   });
 
@@ -226,10 +245,36 @@ describe('PolicyExceptions', () => {
       new TestWorkload(scope, 'rooted', { ...props, kind: 'StatefulSet', name: 'rooted', containers: [container('rooted', [{ kind: 'runAsRoot', reason: 'the test image needs root for this test case' }])] });
       new TestWorkload(scope, 'rooted-helper', { ...props, kind: 'Deployment', name: 'rooted-helper', containers: [container('helper', [], { readinessProbe: probe })] });
     });
-    const ex = exceptionsIn(objects).find((e) => e.metadata.name === 'rooted-statefulset')!;
+    const ex = exceptionsIn(objects).find((e) => e.metadata.name === 'rooted-statefulset-pods')!;
     const helperPod = { kind: 'Pod', metadata: { name: 'rooted-helper-7c9d8f5b6d-x2x7q', namespace: 'data-platform', labels: { 'app.kubernetes.io/name': 'rooted-helper', 'app.kubernetes.io/instance': 'rooted-helper-prod', 'app.kubernetes.io/component': 'test' } } };
-    expect(ex.spec.match.any[1].resources.names).toEqual(['rooted-*']); // the name pattern alone would match …
-    expect(exceptionMatches(ex, helperPod)).toBe(false); // … the pod labels do not
+    expect(ex.spec.match.any[0].resources.names).toEqual(['rooted-*']); // the name pattern alone would match …
+    expect(exceptionMatches(ex, helperPod, controllerUser('replicaset-controller'))).toBe(false); // … the pod labels do not
+  });
+
+  test.each(ENVS)('regression: an exception is not borrowable: a hand-made Pod or Job copying a workload\'s name prefix, labels and spec is rejected (%s)', (env) => {
+    const { objects, platform } = synthWith(env, () => undefined);
+    const policies = policiesOf(platform).policiesInUse;
+    const exceptions = exceptionsIn(objects);
+    const workloads = objects.filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.manifest.kind)).map((o) => o.manifest);
+    let checked = 0;
+    for (const w of workloads) {
+      const created = admittedObjects(w).slice(1); // the Job of a CronJob, the Pod
+      for (const obj of created) {
+        const byController = simulateAdmission([obj], policies, exceptions);
+        if (!byController.some((v) => v.result === 'skip')) continue; // nothing excepted for it
+        // the same object, sent by a person (a copy: its own requester), with a hand-made name of the same prefix
+        const copy = requestedBy({ ...structuredClone(obj), metadata: { ...structuredClone(obj.metadata), name: `${w.metadata.name}-handmade` } }, HUMAN_USER);
+        const byHand = simulateAdmission([copy], policies, exceptions);
+        expect(byHand.filter((v) => v.result === 'skip')).toEqual([]);
+        expect(byHand.filter((v) => v.result === 'fail').map((v) => `${v.policy}/${v.rule}`).sort())
+          .toEqual(byController.filter((v) => v.result === 'skip').map((v) => `${v.policy}/${v.rule}`).sort());
+        // the controller manager's own user (no --use-service-account-credentials) is admitted as well
+        expect(simulateAdmission([requestedBy(structuredClone(obj), { username: 'system:kube-controller-manager', groups: ['system:authenticated'] })], policies, exceptions)
+          .filter((v) => v.result === 'fail')).toEqual([]);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(7);
   });
 
   test('a CronJob gets CronJob, Job and Pod kinds and the autogen-cronjob rule names; a StatefulSet and a DaemonSet their own kind', () => {
@@ -241,15 +286,20 @@ describe('PolicyExceptions', () => {
     });
     const exceptions = exceptionsIn(objects);
     const cron = exceptions.find((e) => e.metadata.name === 'nightly-cronjob')!;
-    expect(cron.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names])).toEqual([
-      [['CronJob'], ['nightly']], [['Job'], ['nightly-*']], [['Pod'], ['nightly-*']],
+    const cronPods = exceptions.find((e) => e.metadata.name === 'nightly-cronjob-pods')!;
+    expect(cron.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names])).toEqual([[['CronJob'], ['nightly']]]);
+    expect(cronPods.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names, f.subjects[0].name])).toEqual([
+      [['Job'], ['nightly-*'], 'cronjob-controller'], [['Pod'], ['nightly-*'], 'job-controller'],
     ]);
-    expect(cron.spec.exceptions.find((x: any) => x.policyName === 'require-non-root-dev').ruleNames)
-      .toEqual(['run-as-non-root', 'autogen-run-as-non-root', 'autogen-cronjob-run-as-non-root']);
+    expect(cron.spec.exceptions.find((x: any) => x.policyName === 'require-non-root-dev').ruleNames).toEqual(['autogen-cronjob-run-as-non-root']);
+    expect(cronPods.spec.exceptions.find((x: any) => x.policyName === 'require-non-root-dev').ruleNames).toEqual(['run-as-non-root', 'autogen-run-as-non-root']);
     // upstream require-pod-probes generates rules for DaemonSet, Deployment and StatefulSet only: a CronJob is checked on its Pods
-    expect(cron.spec.exceptions.find((x: any) => x.policyName === 'require-pod-probes').ruleNames).toEqual(['validate-probes']);
+    expect(cron.spec.exceptions.find((x: any) => x.policyName === 'require-pod-probes')).toBeUndefined();
+    expect(cronPods.spec.exceptions.find((x: any) => x.policyName === 'require-pod-probes').ruleNames).toEqual(['validate-probes']);
     expect(exceptions.find((e) => e.metadata.name === 'store-statefulset')!.spec.match.any[0].resources.kinds).toEqual(['StatefulSet']);
+    expect(exceptions.find((e) => e.metadata.name === 'store-statefulset-pods')!.spec.match.any[0].subjects[0].name).toBe('statefulset-controller');
     expect(exceptions.find((e) => e.metadata.name === 'agent-daemonset')!.spec.match.any[0].resources.kinds).toEqual(['DaemonSet']);
+    expect(exceptions.find((e) => e.metadata.name === 'agent-daemonset-pods')!.spec.match.any[0].subjects[0].name).toBe('daemon-set-controller');
     // the CronJob, one of its Jobs and one of its Pods are all admitted
     const verdicts = simulateAdmission(admittedObjects(objects.find((o) => o.manifest.kind === 'CronJob' && o.manifest.metadata.name === 'nightly')!.manifest),
       policiesInUse('dev'), exceptions);
@@ -268,7 +318,9 @@ describe('PolicyExceptions', () => {
         volumes: [{ name: 'varlog', hostPath: { path: '/var/log' } }] });
     });
     expect(exceptionsIn(objects).find((e) => e.metadata.name === 'logs-daemonset')!.spec.exceptions)
-      .toEqual([{ policyName: 'disallow-host-path', ruleNames: ['host-path', 'autogen-host-path'] }]);
+      .toEqual([{ policyName: 'disallow-host-path', ruleNames: ['autogen-host-path'] }, { policyName: 'restrict-volume-types', ruleNames: ['autogen-restricted-volumes'] }]);
+    expect(exceptionsIn(objects).find((e) => e.metadata.name === 'logs-daemonset-pods')!.spec.exceptions)
+      .toEqual([{ policyName: 'disallow-host-path', ruleNames: ['host-path'] }, { policyName: 'restrict-volume-types', ruleNames: ['restricted-volumes'] }]);
   });
 
   test('synth error: a declared deviation that no policy flags (an unused exception)', () => {
@@ -283,7 +335,7 @@ describe('PolicyExceptions', () => {
     } catch (e) { error = e; }
     expect(error).toBeInstanceOf(PlatformValidationError);
     expect((error as PlatformValidationError).problems).toEqual([
-      expect.stringMatching(/component 'web', Deployment data-platform-dev\/web: container web declares deviation 'hostPathVolumes', but its pod violates none of the rules it stands for \(disallow-host-path\/host-path\): an unused exception/),
+      expect.stringMatching(/component 'web', Deployment data-platform-dev\/web: container web declares deviation 'hostPathVolumes', but its pod violates none of the rules it stands for \(disallow-host-path\/host-path, restrict-volume-types\/restricted-volumes\): an unused exception/),
       expect.stringMatching(/container web declares deviation 'addCapabilities', but its pod violates none/),
     ]);
   });

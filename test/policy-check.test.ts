@@ -40,7 +40,7 @@ describe('policy-check', () => {
     write('a.yaml', 'require-ro-rootfs', ['validate-readOnlyRootFilesystem']);
     write('b.yaml', 'require-pod-probes', ['validate-probes'], 'DaemonSet,Deployment,StatefulSet');
     write('c.yaml', 'disallow-latest-tag', ['validate-image-tag']);
-    write('d.yaml', 'restrict-volume-types', ['restricted-volumes']);
+    write('d.yaml', 'restrict-node-port', ['validate-nodeport']);
     write('e.yaml', 'drop-all-capabilities', ['require-drop-all'], 'Deployment');
     fs.writeFileSync(path.join(dir, 'README.md'), 'not a policy');
     const inUse = policiesInUse('dev', ['data-platform-dev'], ['best-practices']);
@@ -48,7 +48,7 @@ describe('policy-check', () => {
     expect(sel.apply.map((l) => l.file)).toEqual(['a.yaml', 'b.yaml']);
     expect(sel.problems).toEqual([
       expect.stringMatching(/^c\.yaml: library policy disallow-latest-tag has rules validate-image-tag, the platform encodes require-image-tag, validate-image-tag/),
-      expect.stringMatching(/^d\.yaml: library policy restrict-volume-types is not encoded by the platform/),
+      expect.stringMatching(/^d\.yaml: library policy restrict-node-port is not encoded by the platform/),
       expect.stringMatching(/^e\.yaml: library policy drop-all-capabilities generates rules for Deployment, the platform encodes the default controllers/),
     ]);
     expect(sel.notes).toContain('drop-cap-net-raw (set best-practices) is not in the library directory: checked in-process only');
