@@ -62,9 +62,60 @@ describe.each(ENVS)('network policies (%s)', (env) => {
   test('default-deny ingress in the environment namespace, and every policy is derived (named after an edge, a scrape, an Ingress or a component)', () => {
     const b = built(env);
     expect(b.policies.find((p) => p.metadata.name === 'default-deny-ingress')).toMatchObject({
-      metadata: { namespace: NAMESPACES[env] }, spec: { podSelector: {}, policyTypes: ['Ingress'] },
+      metadata: { namespace: NAMESPACES[env] }, spec: { podSelector: { matchLabels: { 'app.kubernetes.io/part-of': '254carbon-data-platform' } }, policyTypes: ['Ingress'] },
     });
-    for (const p of b.policies) expect(p.metadata.name).toMatch(/^(default-deny-ingress|allow-[a-z0-9-]+-(internal|to-[a-z0-9-]+))$/);
+    for (const p of b.policies) expect(p.metadata.name).toMatch(/^(default-deny-ingress(-[a-z0-9-]+)?|allow-[a-z0-9-]+-(internal|to-[a-z0-9-]+))$/);
+  });
+
+  test('regression: the default deny leaves the PostgreSQL servers of the namespace alone, and every edge to an external dependency is admitted', () => {
+    const b = built(env);
+    const postgres: PodRef = { namespace: NAMESPACES[env], labels: { 'app.kubernetes.io/name': 'postgresql', 'cnpg.io/cluster': 'postgres-workflow' } };
+    const externalEdges = b.graph.edges.filter((e) => e.kind === 'service' && e.to === 'external' && b.environment.external.services[e.target]?.service
+      && (b.environment.external.services[e.target].namespace ?? NAMESPACES[env]) === NAMESPACES[env]);
+    expect(externalEdges.map((e) => `${e.from} → ${e.target}`).sort()).toEqual(expect.arrayContaining(['dolphinscheduler → postgres-workflow', 'iceberg-rest-catalog → postgres-shared', 'trino → postgres-workflow']));
+    for (const e of externalEdges) {
+      for (const w of b.graph.workloads.filter((x) => x.component === e.from)) {
+        expect({ edge: `${e.from} → ${e.target}`, admitted: admitted(b.policies, { namespace: w.namespace, labels: w.podLabels }, postgres, 5432) })
+          .toEqual({ edge: `${e.from} → ${e.target}`, admitted: true });
+      }
+    }
+    // … while every pod of the platform is isolated by it
+    for (const w of b.graph.workloads.filter((x) => x.namespace === NAMESPACES[env])) {
+      expect(ingressVerdict(b.policies, { namespace: 'default', labels: { app: 'stranger' } }, { namespace: w.namespace, labels: w.podLabels }, 1).isolated).toBe(true);
+    }
+  });
+
+  test('regression: Loki takes writes from its Fluent Bit and queries from its Grafana only; Grafana and Fluent Bit admit exactly their edges', () => {
+    const b = built(env);
+    const e = b.environment;
+    const lokiNs = e.components.logging.namespace;
+    const pod = (component: string, role: RegExp) => b.graph.workloads.find((w) => w.component === component && role.test(w.name))!;
+    const loki = pod('logging', /^loki/);
+    const fluentBit = pod('logging', /^fluent-bit/);
+    const grafana = pod('grafana', /^grafana/);
+    const ref = (w: typeof loki): PodRef => ({ namespace: w.namespace, labels: w.podLabels });
+    expect(admitted(b.policies, ref(fluentBit), ref(loki), 3100)).toBe(true);
+    expect(admitted(b.policies, ref(grafana), ref(loki), 3100)).toBe(true);
+    const strangers: PodRef[] = [
+      { namespace: e.namespace, labels: { app: 'stranger' } },
+      { namespace: lokiNs, labels: { app: 'victoria-metrics' } },
+      { namespace: 'default', labels: {} },
+      ...b.graph.workloads.filter((w) => !['logging', 'grafana'].includes(w.component)).map(ref),
+    ];
+    for (const s of strangers) expect({ from: s, admitted: admitted(b.policies, s, ref(loki), 3100) }).toEqual({ from: s, admitted: false });
+    // Fluent Bit takes no connection at all; Grafana only the portal's health checks and the ingress controller
+    for (const s of [...strangers, ref(grafana), ref(loki)]) expect(admitted(b.policies, s, ref(fluentBit), 2020)).toBe(false);
+    const portal = b.graph.workloads.find((w) => w.component === 'portal-services')!;
+    expect(admitted(b.policies, ref(portal), ref(grafana), 3000)).toBe(true);
+    for (const s of strangers) {
+      if (s.labels['app.kubernetes.io/name'] === 'portal-services') continue;
+      expect(admitted(b.policies, s, ref(grafana), 3000)).toBe(false);
+    }
+    // shared-namespace names carry the environment's suffix; the policies select this environment's pods only
+    for (const p of b.policies.filter((x) => x.metadata.namespace !== e.namespace)) {
+      if (e.sharedObjectSuffix) expect(p.metadata.name).toContain(e.sharedObjectSuffix);
+      expect(Object.keys(p.spec.podSelector.matchLabels ?? {}).length).toBeGreaterThan(0);
+    }
   });
 
   test('every synthesized consumer edge is allowed by exactly one policy', () => {
@@ -299,5 +350,16 @@ describe('graph diagram', () => {
     expect(text).toContain('  public_ingress -->|"superset.254carbon.com"| superset');
     expect(text).toMatch(/ {2}prometheus -\.->\|"minio-service:minio-api"\| minio/);
     expect(environmentGraph('dev')).not.toContain('public_ingress{{');
+  });
+});
+
+describe('external dependencies in a policed namespace', () => {
+  test('regression: declared pods of an external server are proven admitted for every edge, and may not select the platform\'s pods', () => {
+    const b = build('prod', [{ source: 'inline', data: { external: { services: { 'postgres-workflow': { pods: { podSelector: { 'cnpg.io/cluster': 'postgres-workflow' } } } } } } }]);
+    expect(b.environment.external.services['postgres-workflow'].pods).toEqual({ podSelector: { 'cnpg.io/cluster': 'postgres-workflow' } });
+    const err = synthError('prod', { external: { services: { 'postgres-workflow': { pods: { podSelector: { 'app.kubernetes.io/part-of': '254carbon-data-platform' } } } } } });
+    expect(err.message).toMatch(/external\.services\.postgres-workflow\.pods\.podSelector \{"app\.kubernetes\.io\/part-of":"254carbon-data-platform"\} also selects the platform's/);
+    const offCluster = synthError('prod', { external: { services: { 'postgres-workflow': { service: null, host: 'db.example.com', pods: { podSelector: { a: 'b' } } } } } });
+    expect(offCluster.message).toMatch(/an off-cluster host has no pods/);
   });
 });

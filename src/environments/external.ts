@@ -13,9 +13,23 @@ export const externalService = z.strictObject({
   /** An off-cluster host name (not in cluster.local). */
   host: dnsName.optional(),
   port,
+  /**
+   * The pods behind an in-cluster Service in a namespace the platform polices (e.g. the PostgreSQL servers in the
+   * environment's namespace): their labels, and the port they listen on when it is not `port`. The platform's
+   * default deny never selects them (it selects the platform's own pods); with these labels the synth proves every
+   * declared edge to them is admitted, and that the labels select none of the platform's pods.
+   * @default - pods with none of the platform's labels
+   */
+  pods: z.strictObject({
+    podSelector: z.record(z.string().min(1), z.string()).refine((r) => Object.keys(r).length > 0, { message: 'give the labels of the server\'s pods' }),
+    targetPort: port.optional(),
+  }).optional(),
 }).superRefine((s, ctx) => {
   if ((s.service === undefined) === (s.host === undefined)) {
     ctx.addIssue({ code: 'custom', message: "set exactly one of 'service' (in-cluster) or 'host' (off-cluster)" });
+  }
+  if (s.host !== undefined && s.pods !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['pods'], message: "an off-cluster host has no pods; 'pods' is for an in-cluster 'service'" });
   }
   if (s.host !== undefined && /\.svc(\.cluster\.local)?$/.test(s.host)) {
     ctx.addIssue({ code: 'custom', path: ['host'], message: "an in-cluster address is declared with 'service' and 'namespace', not typed as a host" });
