@@ -8,6 +8,7 @@ import { PlatformNetworkPolicies } from '../src/components/network/network-polic
 import { loadEnvironment, LoadEnvironmentOptions } from '../src/environments/values';
 import { renderApp } from '../src/output/render';
 import { DataPlatform } from '../src/platform/data-platform';
+import { synthesize } from '../src/output/synth';
 import { environmentGraph } from '../src/graph';
 import { ENVS, NAMESPACES, objectsOf, synthError } from './util';
 
@@ -190,15 +191,15 @@ describe('header-trusting services admit only the ingress controller', () => {
   test('a consumer edge to a header-trusting Service fails the derivation, naming it', () => {
     const b = built('prod');
     const plan = planNetworkPolicies({ ...b.inputs, edges: [...b.inputs.edges, { from: 'trino', to: 'superset', kind: 'service', target: 'superset', detail: 'superset' }] });
-    expect(plan.problems.join('\n')).toMatch(/edge trino → superset:superset of superset: Superset trusts the X-WEBAUTH-USER login header, so only the ingress controller may reach Service superset/);
+    expect(plan.problems.join('\n')).toMatch(/edge trino → superset:superset of superset: Superset trusts the X-Auth-Request-Email login header, so only the ingress controller may reach Service superset/);
   });
 
   test('the synth fails when a header login has no single sign-on, no ingress or no network policies', () => {
-    expect(synthError('prod', { components: { ingress: { singleSignOn: null } } }).message)
-      .toMatch(/component 'superset', endpoint 'superset', components.ingress.singleSignOn: Superset logs in whoever the X-WEBAUTH-USER header names, but the ingress does not set it.*Fix: add 'X-WEBAUTH-USER'/);
+    expect(synthError('prod', { components: { ingress: { singleSignOn: false } } }).message)
+      .toMatch(/component 'superset', endpoint 'superset', components.ingress.singleSignOn: Superset logs in whoever the X-Auth-Request-Email header names, but the ingress does not set it.*Fix: turn on components.ingress.singleSignOn/);
     expect(synthError('prod', { components: { ingress: { enabled: false } } }).message).toMatch(/publishes it through no Ingress, so nothing sets that header/);
     expect(synthError('staging', { components: { networkPolicies: { enabled: false } } }).message).toMatch(/must be reachable from the ingress controller only, but network policies are off/);
-    expect(synthError('prod', { components: { ingress: { singleSignOn: { responseHeaders: ['X-Auth-Request-User'] } } } }).message).toMatch(/it sets X-Auth-Request-User/);
+    expect(synthError('prod', { external: { authProxy: null } }).message).toMatch(/components\.ingress\.singleSignOn: single sign-on is on, but no auth proxy is declared\. Fix: declare it under external\.authProxy/);
   });
 });
 
@@ -279,7 +280,7 @@ describe('Ingresses', () => {
       'nginx.ingress.kubernetes.io/ssl-redirect': 'false',
       'nginx.ingress.kubernetes.io/auth-url': 'https://auth.254carbon.com/oauth2/auth',
       'nginx.ingress.kubernetes.io/auth-signin': 'https://auth.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
-      'nginx.ingress.kubernetes.io/auth-response-headers': 'X-WEBAUTH-USER,X-WEBAUTH-EMAIL',
+      'nginx.ingress.kubernetes.io/auth-response-headers': 'X-Auth-Request-User,X-Auth-Request-Email,X-Auth-Request-Preferred-Username,X-Auth-Request-Groups',
     });
     const custom = objectsOf('prod', { values: [{ source: 'test', data: { components: { ingress: { className: 'internal', tls: { clusterIssuer: 'acme', secretName: 'wild-{name}' }, sslRedirect: true } } } }] })
       .find((o) => o.manifest.kind === 'Ingress' && o.manifest.metadata.name === 'trino')!.manifest;
@@ -361,5 +362,40 @@ describe('external dependencies in a policed namespace', () => {
     expect(err.message).toMatch(/external\.services\.postgres-workflow\.pods\.podSelector \{"app\.kubernetes\.io\/part-of":"254carbon-data-platform"\} also selects the platform's/);
     const offCluster = synthError('prod', { external: { services: { 'postgres-workflow': { service: null, host: 'db.example.com', pods: { podSelector: { a: 'b' } } } } } });
     expect(offCluster.message).toMatch(/an off-cluster host has no pods/);
+  });
+});
+
+describe('single sign-on: the auth proxy is a declared external dependency', () => {
+  test.each(['staging', 'prod'])('regression: every Ingress forwards the headers oauth2-proxy sets with --set-xauthrequest, and Superset and Grafana trust its login header (%s)', (env) => {
+    const objs = objectsOf(env).map((o) => o.manifest);
+    const ingresses = objs.filter((m) => m.kind === 'Ingress');
+    expect(ingresses.length).toBeGreaterThan(0);
+    const domain = env === 'prod' ? '254carbon.com' : 'staging.254carbon.com';
+    for (const i of ingresses) {
+      expect(i.metadata.annotations).toMatchObject({
+        'nginx.ingress.kubernetes.io/auth-url': `https://auth.${domain}/oauth2/auth`,
+        'nginx.ingress.kubernetes.io/auth-signin': `https://auth.${domain}/oauth2/start?rd=https://$host$escaped_request_uri`,
+        'nginx.ingress.kubernetes.io/auth-response-headers': 'X-Auth-Request-User,X-Auth-Request-Email,X-Auth-Request-Preferred-Username,X-Auth-Request-Groups',
+      });
+    }
+    const superset = objs.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'superset-config')!.data['superset_config.py'];
+    expect(superset).toContain('AUTH_REMOTE_USER_ENV_VAR = "HTTP_X_AUTH_REQUEST_EMAIL"');
+    expect(superset).not.toMatch(/WEBAUTH/);
+    // Grafana's header login (off by default) trusts the same header, looking users up by e-mail
+    const grafanaIni = synthesize({ environments: [env], values: [{ source: 'test', data: { components: { grafana: { singleSignOn: true } } } }] }).objects
+      .map((o) => o.manifest).find((m) => m.kind === 'ConfigMap' && /^grafana-config/.test(m.metadata.name))!.data['grafana.ini'];
+    expect(grafanaIni).toContain('[auth.proxy]\nenabled = true\nheader_name = X-Auth-Request-Email\nheader_property = email');
+  });
+
+  test('regression: credentials inside an auth URL are rejected without printing them; the proxy must set X-Auth-Request headers', () => {
+    const err = synthError('prod', { external: { authProxy: { authUrl: 'https://ingress:s3cr3t-pw@auth.254carbon.com/oauth2/auth' } } });
+    expect(err.message).toMatch(/external\.authProxy\.authUrl: .* is invalid: credentials inside an auth URL are not allowed/);
+    expect(err.message).not.toContain('s3cr3t-pw');
+    expect(err.message).toContain('https://***@auth.254carbon.com/oauth2/auth');
+    expect(synthError('prod', { external: { authProxy: { signinUrl: 'https://u:p@auth.254carbon.com/oauth2/start' } } }).message).toMatch(/external\.authProxy\.signinUrl: .* is invalid: credentials inside an auth URL/);
+    expect(synthError('prod', { external: { authProxy: { setXAuthRequest: false } } }).message).toMatch(/without --set-xauthrequest oauth2-proxy sets no X-Auth-Request-\* header/);
+    expect(synthError('prod', { external: { authProxy: { authUrl: 'https://auth.254carbon.com/oauth2/start' } } }).message).toMatch(/oauth2-proxy serves this at <proxy-prefix>\/auth/);
+    expect(synthError('prod', { external: { authProxy: { authUrl: 'http://auth.254carbon.com/oauth2/auth' } } }).message).toMatch(/not an https URL/);
+    expect(synthError('prod', { external: { authProxy: { loginHeader: 'X-WEBAUTH-USER' } } }).message).toMatch(/external\.authProxy\.loginHeader/);
   });
 });

@@ -53,7 +53,46 @@ export const externalDatabase = z.strictObject({
   passwordSecret: z.strictObject({ name: dnsLabel, key: z.string().min(1) }),
 });
 
+/**
+ * The response headers oauth2-proxy sets on its `/auth` answer with `--set-xauthrequest` (oauth2-proxy v7.15.6
+ * pkg/apis/options/legacy_options.go: getResponseHeaders, getXAuthRequestHeaders; `X-Auth-Request-Access-Token`
+ * only with `--pass-access-token`, never forwarded here).
+ */
+export const OAUTH2_PROXY_IDENTITY_HEADERS = ['X-Auth-Request-User', 'X-Auth-Request-Email', 'X-Auth-Request-Preferred-Username', 'X-Auth-Request-Groups'] as const;
+export type AuthProxyHeader = typeof OAUTH2_PROXY_IDENTITY_HEADERS[number];
+
+/** An http(s) URL without credentials in it (nginx variables such as `$host` allowed in the query). */
+const authProxyUrl = (path: RegExp, example: string) => z.string().superRefine((raw, ctx) => {
+  let u: URL;
+  try { u = new URL(raw); } catch { ctx.addIssue({ code: 'custom', message: `not a URL; write e.g. '${example}'` }); return; }
+  if (u.username !== '' || u.password !== '') {
+    ctx.addIssue({ code: 'custom', message: 'credentials inside an auth URL are not allowed (they would be in every Ingress annotation and every controller log); authenticate the controller to the proxy otherwise' });
+  }
+  if (u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `not an https URL; write e.g. '${example}'` });
+  if (!path.test(u.pathname)) ctx.addIssue({ code: 'custom', message: `oauth2-proxy serves this at <proxy-prefix>${path.source.replace(/[\\^$]/g, '')} (default prefix /oauth2); write e.g. '${example}'` });
+});
+
+/**
+ * The single sign-on proxy the environment runs in front of the published hosts (not deployed here): ingress-nginx
+ * asks `authUrl` about every request and sends unauthenticated users to `signinUrl`.
+ */
+export const authProxySchema = z.strictObject({
+  /** The proxy software; it decides which identity headers the authentication response carries. */
+  implementation: z.literal('oauth2-proxy').default('oauth2-proxy'),
+  /** oauth2-proxy runs with `--set-xauthrequest`: without it its `/auth` answer carries no identity header. */
+  setXAuthRequest: z.boolean().refine((v) => v, { message: 'without --set-xauthrequest oauth2-proxy sets no X-Auth-Request-* header, so no login header reaches the Services; run it with that flag and set true' }),
+  /** The check endpoint (ingress-nginx `auth-url`), e.g. `https://auth.<domain>/oauth2/auth`. */
+  authUrl: authProxyUrl(/\/auth$/, 'https://auth.254carbon.com/oauth2/auth'),
+  /** The sign-in endpoint (ingress-nginx `auth-signin`), e.g. `https://auth.<domain>/oauth2/start?rd=https://$host$escaped_request_uri`. */
+  signinUrl: authProxyUrl(/\/start$/, 'https://auth.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri'),
+  /** The header that names the user to the Services that log in by header (Superset, Grafana). */
+  loginHeader: z.enum(OAUTH2_PROXY_IDENTITY_HEADERS).default('X-Auth-Request-Email'),
+});
+export type AuthProxy = z.infer<typeof authProxySchema>;
+
 export const externalSchema = z.strictObject({
+  /** The single sign-on proxy the Ingresses authenticate against (required by `components.ingress.singleSignOn`). */
+  authProxy: authProxySchema.optional(),
   /** External services by id. */
   services: z.record(z.string(), externalService).default({}),
   /** External Secrets by name, with their keys. */

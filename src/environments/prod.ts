@@ -8,7 +8,17 @@ export const prod: EnvironmentInput = {
   namespace: 'data-platform',
   domain: '254carbon.com',
   sharedObjectSuffix: '',
-  external: baseExternal(),
+  external: {
+    ...baseExternal(),
+    // oauth2-proxy at auth.254carbon.com (not deployed here), run with --set-xauthrequest.
+    authProxy: {
+      implementation: 'oauth2-proxy',
+      setXAuthRequest: true,
+      authUrl: 'https://auth.254carbon.com/oauth2/auth',
+      signinUrl: 'https://auth.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
+      loginHeader: 'X-Auth-Request-Email',
+    },
+  },
   components: {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: {
@@ -36,15 +46,11 @@ export const prod: EnvironmentInput = {
     logging: { loki: { storage: '20Gi', retention: '336h' }, fluentBit: { extraNamespaces: ['monitoring', 'velero', 'victoria-metrics'] } },
     backup: { ttl: '720h0m0s' },
     // Published through the Cloudflare tunnel to ingress-nginx (plain HTTP inside: no HTTPS redirect), certificates
-    // from cert-manager, single sign-on by ingress-nginx external authentication that returns the user in X-WEBAUTH-USER.
+    // from cert-manager, single sign-on through the declared auth proxy (external.authProxy).
     ingress: {
       tls: { clusterIssuer: 'letsencrypt-prod' },
       sslRedirect: false,
-      singleSignOn: {
-        authUrl: 'https://auth.254carbon.com/oauth2/auth',
-        signinUrl: 'https://auth.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
-        responseHeaders: ['X-WEBAUTH-USER', 'X-WEBAUTH-EMAIL'],
-      },
+      singleSignOn: true,
     },
     networkPolicies: { defaultDeny: true },
   },

@@ -8,7 +8,17 @@ export const staging: EnvironmentInput = {
   namespace: 'data-platform-staging',
   domain: 'staging.254carbon.com',
   sharedObjectSuffix: '-staging',
-  external: baseExternal('-staging'),
+  external: {
+    ...baseExternal('-staging'),
+    // oauth2-proxy at auth.staging.254carbon.com (not deployed here), run with --set-xauthrequest.
+    authProxy: {
+      implementation: 'oauth2-proxy',
+      setXAuthRequest: true,
+      authUrl: 'https://auth.staging.254carbon.com/oauth2/auth',
+      signinUrl: 'https://auth.staging.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
+      loginHeader: 'X-Auth-Request-Email',
+    },
+  },
   components: {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 2, master: 1, worker: 2, alert: 1 } },
@@ -25,15 +35,11 @@ export const staging: EnvironmentInput = {
     logging: { loki: { storage: '10Gi', retention: '168h' } },
     backup: { ttl: '168h0m0s', credentialsSecret: { name: 'minio-credentials-staging', key: 'cloud' } },
     // Published through the Cloudflare tunnel to ingress-nginx (plain HTTP inside: no HTTPS redirect), certificates
-    // from cert-manager, single sign-on by ingress-nginx external authentication that returns the user in X-WEBAUTH-USER.
+    // from cert-manager, single sign-on through the declared auth proxy (external.authProxy).
     ingress: {
       tls: { clusterIssuer: 'letsencrypt-prod' },
       sslRedirect: false,
-      singleSignOn: {
-        authUrl: 'https://auth.staging.254carbon.com/oauth2/auth',
-        signinUrl: 'https://auth.staging.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
-        responseHeaders: ['X-WEBAUTH-USER', 'X-WEBAUTH-EMAIL'],
-      },
+      singleSignOn: true,
     },
     networkPolicies: { defaultDeny: true },
   },

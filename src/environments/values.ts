@@ -109,9 +109,17 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return cur;
 }
 
+/** Credentials inside a URL (`scheme://user:password@host`) are never printed: they are replaced by `***`. */
+export function redactUrlCredentials(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@');
+  if (Array.isArray(v)) return v.map(redactUrlCredentials);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactUrlCredentials(x)]));
+  return v;
+}
+
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
+  const s = JSON.stringify(redactUrlCredentials(v));
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

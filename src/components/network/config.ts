@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { dnsLabel } from '../../environments/primitives';
+import { OAUTH2_PROXY_IDENTITY_HEADERS } from '../../environments/external';
+import type { EnvironmentConfig } from '../../environments/schema';
 
 const labels = z.record(z.string().min(1), z.string()).refine((r) => Object.keys(r).length > 0, {
   message: 'an empty selector selects every pod of the namespace; give the labels of exactly those pods',
@@ -12,8 +14,6 @@ export const podPeer = z.strictObject({
   podSelector: labels,
 });
 export type PodPeer = z.infer<typeof podPeer>;
-
-const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, { message: "not an HTTP header name; write e.g. 'X-WEBAUTH-USER'" });
 
 /** Environment values of the Ingresses of the user-facing endpoints. */
 export const ingressConfig = z.strictObject({
@@ -41,15 +41,12 @@ export const ingressConfig = z.strictObject({
    */
   sslRedirect: z.boolean().default(true),
   /**
-   * Single sign-on at the ingress (ingress-nginx external authentication): every request is checked at `authUrl`,
-   * unauthenticated users are sent to `signinUrl`, and the listed headers of the authentication response are set on
-   * the request to the Service, replacing any the client sent. A Service that trusts a login header needs it here.
+   * Single sign-on at the ingress (ingress-nginx external authentication) through the environment's declared
+   * `external.authProxy`: every request is checked at its `authUrl`, unauthenticated users are sent to its
+   * `signinUrl`, and every identity header the proxy sets is copied from its authentication response onto the
+   * request to the Service, replacing any value the client sent. A Service that trusts a login header needs it.
    */
-  singleSignOn: z.strictObject({
-    authUrl: z.url({ protocol: /^https?$/ }),
-    signinUrl: z.string().regex(/^https:\/\/\S+$/, { message: 'not an https URL' }),
-    responseHeaders: z.array(headerName).min(1),
-  }).optional(),
+  singleSignOn: z.boolean().default(false),
 });
 export type IngressConfig = z.infer<typeof ingressConfig>;
 
@@ -66,3 +63,18 @@ export const networkPoliciesConfig = z.strictObject({
   dns: podPeer.default({ namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } }),
 });
 export type NetworkPoliciesConfig = z.infer<typeof networkPoliciesConfig>;
+
+/** The identity headers the environment's auth proxy sets (empty without single sign-on). */
+export function identityHeadersOf(env: EnvironmentConfig): string[] {
+  const proxy = env.external.authProxy;
+  return env.components.ingress.singleSignOn && proxy ? [...OAUTH2_PROXY_IDENTITY_HEADERS] : [];
+}
+
+/**
+ * The header that names the user to a Service that logs in by header: the declared auth proxy's `loginHeader`
+ * (default `X-Auth-Request-Email`), so Superset and Grafana trust exactly what the proxy sends.
+ */
+export function loginHeaderOf(env: EnvironmentConfig): string {
+  return env.external.authProxy?.loginHeader ?? 'X-Auth-Request-Email';
+}
+
