@@ -1,6 +1,8 @@
 import { App } from 'cdk8s';
 import { DolphinSchedulerStack } from '../src/components/dolphinscheduler/dolphinscheduler';
-import { loadEnvironment } from '../src/environments/values';
+import { MinIO } from '../src/components/minio/minio';
+import { ZooKeeper } from '../src/components/zookeeper/zookeeper';
+import { loadEnvironment } from '../src/config/values';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
 
 const ROLES = ['api', 'master', 'worker', 'alert'] as const;
@@ -81,6 +83,9 @@ describe('DolphinSchedulerStack', () => {
   test('one version everywhere: a version prop changes every image and the schema Job together', () => {
     const env = loadEnvironment('dev');
     const app = new App();
+    // Its providers are in the App too: the platform's reference check fails an App with dangling addresses.
+    new ZooKeeper(app, 'zookeeper', { environment: env });
+    new MinIO(app, 'minio', { environment: env });
     const stack = new DolphinSchedulerStack(app, 'ds', { environment: env, version: '3.2.1' });
     const images = stack.toJson().flatMap((o: any) => (o.spec?.template?.spec ? [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers] : []))
       .map((c: any) => c.image).filter((i: string) => i.includes('dolphinscheduler'));

@@ -1,8 +1,10 @@
 import { App } from 'cdk8s';
 import { IcebergCompactionJob } from '../src/components/iceberg/compaction';
+import { MinIO } from '../src/components/minio/minio';
+import { icebergWarehouse } from '../src/components/iceberg/warehouse';
 import { catalogPropertyEnvName, catalogPropertyOfEnv, IcebergRestCatalog } from '../src/components/iceberg/rest-catalog';
 import { cronProblem } from '../src/core/cron';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import { synthesize } from '../src/output/synth';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
 
@@ -120,7 +122,10 @@ describe('IcebergCompactionJob', () => {
 
   test('tables, strategy, target size and retention are props that reach the run', () => {
     const environment = loadEnvironment('dev');
-    const job = new IcebergCompactionJob(new App(), 'c', {
+    const app = new App();
+    new MinIO(app, 'minio', { environment });
+    new IcebergRestCatalog(app, 'rest', { environment, warehouse: icebergWarehouse(environment) });
+    const job = new IcebergCompactionJob(app, 'c', {
       environment, tables: ['sales.orders'], namespaces: ['raw'], strategy: 'sort', sortOrder: 'ts DESC NULLS LAST',
       targetFileSizeBytes: 268435456, snapshotRetentionDays: 14, retainLastSnapshots: 10, orphanFileRetentionDays: 5, schedule: '30 3 * * 0',
     });

@@ -6,11 +6,11 @@ import { PlatformValidationError } from '../src/core/errors';
 import { Image } from '../src/core/image';
 import type { Deviation } from '../src/core/security';
 import type { ContainerSpec } from '../src/core/workload';
-import { loadEnvironment } from '../src/environments/values';
-import { admittedObjects, controllerUser, exceptionMatches, HUMAN_USER, requestedBy, PolicyInUse, ruleNamesForWorkload, simulateAdmission, WORKLOAD_KINDS } from '../src/components/policies/admission';
-import { DEVIATION_RULES } from '../src/components/policies/deviations';
-import { PlatformPolicies } from '../src/components/policies/policies';
-import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, PLATFORM_POLICIES, wildcardMatch } from '../src/components/policies/rules';
+import { loadEnvironment } from '../src/config/values';
+import { admittedObjects, controllerUser, exceptionMatches, HUMAN_USER, requestedBy, PolicyInUse, ruleNamesForWorkload, simulateAdmission, WORKLOAD_KINDS } from '../src/platform/policies/admission';
+import { DEVIATION_RULES } from '../src/platform/policies/deviations';
+import { PlatformPolicies } from '../src/platform/policies/policies';
+import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, PLATFORM_POLICIES, wildcardMatch } from '../src/platform/policies/rules';
 import { DataPlatform } from '../src/platform/data-platform';
 import { renderApp, RenderedObject } from '../src/output/render';
 import { ENVS, NAMESPACES, objectsOf } from './util';
@@ -55,7 +55,8 @@ function container(name: string, deviations: Deviation[] = [], extra: Partial<Co
 function synthWith(env: string, extra: (scope: Construct, props: PlatformComponentProps) => void, values: any = undefined): { objects: RenderedObject[]; platform: DataPlatform } {
   const environment = loadEnvironment(env, values ? { values: [{ source: 'test', data: values }] } : {});
   const app = new App({ outdir: '.tmp/unused' });
-  const platform = new DataPlatform(app, env, { environment });
+  // No Argo CD Applications: the extra test components have none, and this suite is about the policies.
+  const platform = new DataPlatform(app, env, { environment, gitops: false });
   extra(platform, { environment });
   return { objects: renderApp(app, env), platform };
 }

@@ -1,5 +1,5 @@
-import type { EnvironmentConfig } from '../../environments/schema';
-import { loginHeaderOf } from '../network/config';
+import type { EnvironmentConfig } from '../../config/schema';
+import { loginHeaderOf } from '../../platform/network/config';
 import { Construct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps, WorkloadIdentity } from '../../core/component';
 import { PlatformConfigError } from '../../core/errors';
