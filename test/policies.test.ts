@@ -10,10 +10,11 @@ import { loadEnvironment } from '../src/config/values';
 import { admittedObjects, controllerUser, exceptionMatches, HUMAN_USER, requestedBy, PolicyInUse, ruleNamesForWorkload, simulateAdmission, WORKLOAD_KINDS } from '../src/platform/policies/admission';
 import { DEVIATION_RULES } from '../src/platform/policies/deviations';
 import { PlatformPolicies } from '../src/platform/policies/policies';
+import { guardrailProblems, namespaceDemand } from '../src/platform/policies/guardrails';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, PLATFORM_POLICIES, wildcardMatch } from '../src/platform/policies/rules';
 import { DataPlatform } from '../src/platform/data-platform';
 import { renderApp, RenderedObject } from '../src/output/render';
-import { ENVS, NAMESPACES, objectsOf } from './util';
+import { ENVS, NAMESPACES, objectsOf, synthError } from './util';
 
 const REFERENCE_RULES: Record<string, string> = {
   'disallow-latest-tag': 'require-nonlatest-tag',
@@ -365,5 +366,51 @@ describe('PolicyExceptions', () => {
     const bare = loadEnvironment('dev', { values: [{ source: 'test', data: { components: { policies: null } } }] });
     expect(bare.components.policies).toEqual({ enabled: true, validationFailureAction: 'Audit', librarySets: [] });
     for (const env of ENVS) expect(loadEnvironment(env).components.policies.librarySets).toEqual([...LIBRARY_POLICY_SETS]);
+  });
+});
+
+describe('namespace guardrails: ResourceQuota and LimitRange', () => {
+  test.each(ENVS)('regression: the environment sizes a ResourceQuota and a LimitRange that hold the platform\'s own pods (%s)', (env) => {
+    const objs = objectsOf(env).map((o) => o.manifest);
+    const quota = objs.find((m) => m.kind === 'ResourceQuota')!;
+    const limits = objs.find((m) => m.kind === 'LimitRange')!;
+    expect(quota.metadata).toMatchObject({ name: 'platform-quota', namespace: NAMESPACES[env] });
+    expect(Object.keys(quota.spec.hard).sort()).toEqual(['limits.cpu', 'limits.memory', 'persistentvolumeclaims', 'pods', 'requests.cpu', 'requests.memory', 'requests.storage']);
+    expect(limits.metadata).toMatchObject({ name: 'platform-limits', namespace: NAMESPACES[env] });
+    expect(limits.spec.limits[0].type).toBe('Container');
+    const demand = namespaceDemand(objs, NAMESPACES[env]);
+    expect(demand.pods).toBeGreaterThan(20);
+    expect(guardrailProblems(env, loadEnvironment(env).components.policies, demand)).toEqual([]);
+  });
+
+  test('regression: the demand counts HPA maxReplicas, rolling-update surge, hook Jobs, CronJob runs and init containers as the quota does', () => {
+    const res = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu, memory } });
+    const pod = (containers: any[], initContainers: any[] = []) => ({ template: { spec: { containers, initContainers } } });
+    const manifests = [
+      { kind: 'Deployment', metadata: { name: 'web', namespace: 'ns' }, spec: { replicas: 2, ...pod([{ name: 'a', resources: res('1', '1Gi') }, { name: 'b', resources: res('500m', '1Gi') }], [{ name: 'i', resources: res('2', '512Mi') }]) } },
+      { kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'ns' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 8 } },
+      { kind: 'Deployment', metadata: { name: 'db', namespace: 'ns' }, spec: { replicas: 1, strategy: { type: 'Recreate' }, ...pod([{ name: 'a', resources: res('1', '1Gi') }]) } },
+      { kind: 'Job', metadata: { name: 'init', namespace: 'ns', annotations: { 'argocd.argoproj.io/hook': 'PreSync' } }, spec: pod([{ name: 'a', resources: res('250m', '256Mi') }]) },
+      { kind: 'CronJob', metadata: { name: 'nightly', namespace: 'ns' }, spec: { concurrencyPolicy: 'Forbid', jobTemplate: { spec: pod([{ name: 'a', resources: res('1', '2Gi') }]) } } },
+      { kind: 'StatefulSet', metadata: { name: 'zk', namespace: 'ns' }, spec: { replicas: 3, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '5Gi' } } } }], ...pod([{ name: 'a', resources: res('100m', '128Mi') }]) } },
+      { kind: 'Deployment', metadata: { name: 'elsewhere', namespace: 'other' }, spec: { replicas: 50, ...pod([{ name: 'a', resources: res('8', '8Gi') }]) } },
+    ];
+    const d = namespaceDemand(manifests, 'ns');
+    // web: 8 (HPA) + 2 surge (25% of 8) = 10 pods of max(1.5, 2) cpu = 2 and max(2Gi, 512Mi) = 2Gi
+    expect(d.detail).toContain('Deployment ns/web: 8 (HPA maxReplicas) + 2 rolling-update surge pods');
+    expect(d.detail).toContain('Deployment ns/db: 1 pods');
+    expect(d.pods).toBe(10 + 1 + 1 + 1 + 3);
+    expect(d.requests.cpu).toBeCloseTo(10 * 2 + 1 + 0.25 + 1 + 0.3, 6);
+    expect(d.requests.memory).toBe((10 * 2 + 1 + 0.25 + 2 + 3 * 0.125) * 2 ** 30);
+    expect(d.persistentVolumeClaims).toBe(3);
+    expect(d.storage).toBe(15 * 2 ** 30);
+    expect(d.containerMax).toEqual({ cpu: 2, memory: 2 * 2 ** 30 });
+  });
+
+  test('synth error: a quota or limit range too small for the platform names the key, the demand and the fix', () => {
+    const err = synthError('prod', { components: { policies: { quota: { requests: { cpu: '10' }, pods: 20 }, limitRange: { max: { memory: '8Gi' } } } } });
+    expect(err.message).toMatch(/environment 'prod', components\.policies\.quota\.requests\.cpu: 10 is below what the platform's own pods in data-platform can demand at once \(every workload at its highest replica count, rolling-update surge, hook Jobs and CronJob runs\): 47\.27\. Fix: raise components\.policies\.quota\.requests\.cpu to at least 47\.27/);
+    expect(err.message).toMatch(/components\.policies\.quota\.pods: 20 is below .*: 49\. Fix: raise/);
+    expect(err.message).toMatch(/components\.policies\.limitRange\.max\.memory: 8Gi is below the largest memory limit of a platform container \(32Gi\)/);
   });
 });

@@ -39,7 +39,14 @@ export const prod: EnvironmentInput = {
     superset: { replicas: { web: 2, worker: 2, beat: 1 } },
     portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 70 }, cloudflareAccess: true },
     apiGateway: { replicas: 2 },
-    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
+    policies: {
+      validationFailureAction: 'Audit',
+      librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'],
+      // Checked at synth against what the platform's pods can demand at once, with ~25% room for the namespace's
+      // other pods (the PostgreSQL servers).
+      quota: { requests: { cpu: '60', memory: '170Gi' }, limits: { cpu: '136', memory: '360Gi' }, pods: 64, persistentVolumeClaims: 10, requestsStorage: '150Gi' },
+      limitRange: { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' }, max: { cpu: '8', memory: '32Gi' } },
+    },
     datahub: { enabled: false },
     doris: { enabled: false },
     grafana: { storage: '10Gi' },

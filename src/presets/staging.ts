@@ -28,7 +28,14 @@ export const staging: EnvironmentInput = {
     superset: { replicas: { web: 1, worker: 1, beat: 1 } },
     portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 3 }, cloudflareAccess: true },
     apiGateway: { replicas: 1 },
-    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
+    policies: {
+      validationFailureAction: 'Audit',
+      librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'],
+      // Checked at synth against what the platform's pods can demand at once, with ~25% room for the namespace's
+      // other pods (the PostgreSQL servers).
+      quota: { requests: { cpu: '18', memory: '44Gi' }, limits: { cpu: '52', memory: '112Gi' }, pods: 50, persistentVolumeClaims: 10, requestsStorage: '80Gi' },
+      limitRange: { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' }, max: { cpu: '4', memory: '8Gi' } },
+    },
     datahub: { enabled: false },
     doris: { enabled: false },
     grafana: { adminPasswordSecret: { name: 'grafana-secret-staging', key: 'admin-password' }, storage: '5Gi' },
