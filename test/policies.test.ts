@@ -285,7 +285,7 @@ describe('PolicyExceptions', () => {
       new TestWorkload(scope, 'nightly', { ...props, kind: 'CronJob', name: 'nightly', containers: [container('run', [root], { livenessProbe: undefined })] });
       new TestWorkload(scope, 'store', { ...props, kind: 'StatefulSet', name: 'store', containers: [container('store', [root])] });
       new TestWorkload(scope, 'agent', { ...props, kind: 'DaemonSet', name: 'agent', containers: [container('agent', [root])] });
-    });
+    }, { components: { policies: { quota: { nodes: 3 } } } });
     const exceptions = exceptionsIn(objects);
     const cron = exceptions.find((e) => e.metadata.name === 'nightly-cronjob')!;
     const cronPods = exceptions.find((e) => e.metadata.name === 'nightly-cronjob-pods')!;
@@ -313,12 +313,12 @@ describe('PolicyExceptions', () => {
     expect(() => synthWith('prod', (scope, props) => {
       new TestWorkload(scope, 'logs', { ...props, kind: 'DaemonSet', name: 'logs', containers: [container('logs')],
         volumes: [{ name: 'varlog', hostPath: { path: '/var/log' } }] });
-    })).toThrow(/environment 'prod', component 'logs', DaemonSet data-platform\/logs: the pod violates policy disallow-host-path rule host-path \(volume varlog is a hostPath\) and declares no deviation for it\. Fix: meet the restricted profile, or declare a 'hostPathVolumes' deviation/);
+    }, { components: { policies: { quota: { nodes: 3 } } } })).toThrow(/environment 'prod', component 'logs', DaemonSet data-platform\/logs: the pod violates policy disallow-host-path rule host-path \(volume varlog is a hostPath\) and declares no deviation for it\. Fix: meet the restricted profile, or declare a 'hostPathVolumes' deviation/);
     // declared, it becomes an exact exception
     const { objects } = synthWith('prod', (scope, props) => {
       new TestWorkload(scope, 'logs', { ...props, kind: 'DaemonSet', name: 'logs', containers: [container('logs', [{ kind: 'hostPathVolumes', reason: 'the log shipper reads the node log files under /var/log' }])],
         volumes: [{ name: 'varlog', hostPath: { path: '/var/log' } }] });
-    });
+    }, { components: { policies: { quota: { nodes: 3 } } } });
     expect(exceptionsIn(objects).find((e) => e.metadata.name === 'logs-daemonset')!.spec.exceptions)
       .toEqual([{ policyName: 'disallow-host-path', ruleNames: ['autogen-host-path'] }, { policyName: 'restrict-volume-types', ruleNames: ['autogen-restricted-volumes'] }]);
     expect(exceptionsIn(objects).find((e) => e.metadata.name === 'logs-daemonset-pods')!.spec.exceptions)
@@ -409,8 +409,11 @@ describe('namespace guardrails: ResourceQuota and LimitRange', () => {
 
   test('synth error: a quota or limit range too small for the platform names the key, the demand and the fix', () => {
     const err = synthError('prod', { components: { policies: { quota: { requests: { cpu: '10' }, pods: 20 }, limitRange: { max: { memory: '8Gi' } } } } });
-    expect(err.message).toMatch(/environment 'prod', components\.policies\.quota\.requests\.cpu: 10 is below what the platform's own pods in data-platform can demand at once \(every workload at its highest replica count, rolling-update surge, hook Jobs and CronJob runs\): 47\.27\. Fix: raise components\.policies\.quota\.requests\.cpu to at least 47\.27/);
-    expect(err.message).toMatch(/components\.policies\.quota\.pods: 20 is below .*: 49\. Fix: raise/);
+    expect(err.message).toMatch(/environment 'prod', components\.policies\.quota\.requests\.cpu: 10 is below what the platform's own pods in data-platform can demand at once \(every workload at its highest replica count, rolling-update surge, hook Jobs and CronJob runs\): 47\.52\. Fix: raise components\.policies\.quota\.requests\.cpu to at least 47\.52 \(plus room for the namespace's other pods\)/);
+    expect(err.message).toMatch(/components\.policies\.quota\.pods: 20 is below .*: 50\. Fix: raise/);
     expect(err.message).toMatch(/components\.policies\.limitRange\.max\.memory: 8Gi is below the largest memory limit of a platform container \(32Gi\)/);
+    // a DaemonSet in the namespace needs the node count
+    const ds = namespaceDemand([{ kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ns' }, spec: { template: { spec: { containers: [] } } } }], 'ns');
+    expect(guardrailProblems('dev', {}, ds)).toEqual([expect.stringMatching(/components\.policies\.quota\.nodes: DaemonSet ns\/agent runs one pod per node, and the number of nodes is not declared\. Fix: set components\.policies\.quota\.nodes/)]);
   });
 });

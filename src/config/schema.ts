@@ -16,6 +16,7 @@ import { loggingConfig } from '../components/logging/config';
 import { monitoringConfig } from '../components/monitoring/config';
 import { sparkHistoryConfig } from '../components/spark-history/config';
 import { ingressConfig, networkPoliciesConfig } from '../platform/network/config';
+import { availabilityConfig } from '../platform/availability/config';
 import { gitopsConfig } from '../platform/gitops/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from '../core/schema';
@@ -73,6 +74,7 @@ export const environmentSchema = z.strictObject({
     sparkHistory: sparkHistoryConfig.prefault({}),
     ingress: ingressConfig.prefault({}),
     networkPolicies: networkPoliciesConfig.prefault({}),
+    availability: availabilityConfig.prefault({}),
   }).prefault({}),
 });
 

@@ -35,6 +35,8 @@ export const prod: EnvironmentInput = {
       },
       catalogs: { postgresql: { 'postgres-workflow': 'workflow' } },
     },
+    // The REST catalog is stateless (its state is the JDBC database): no single replica in prod.
+    iceberg: { restCatalog: { replicas: 2 } },
     redis: { auth: { enabled: true } },
     superset: { replicas: { web: 2, worker: 2, beat: 1 } },
     portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 70 }, cloudflareAccess: true },

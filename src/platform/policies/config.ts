@@ -29,6 +29,8 @@ export const policiesConfig = z.strictObject({
     pods: count,
     persistentVolumeClaims: count,
     requestsStorage: storageSize,
+    /** The most nodes a DaemonSet in the namespace can run on (needed only when the platform runs one there). */
+    nodes: count.optional(),
   }).optional(),
   /**
    * The LimitRange `platform-limits` of the environment's namespace (none when unset): per container, the

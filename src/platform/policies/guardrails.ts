@@ -21,6 +21,8 @@ export interface NamespaceDemand {
   readonly detail: readonly string[];
   /** Largest request and limit of any single container (for the LimitRange `max`). */
   readonly containerMax: { cpu: number; memory: number };
+  /** Workloads whose pods could not be counted (a DaemonSet without a declared node count). */
+  readonly uncounted: readonly string[];
 }
 
 type Json = Record<string, any>;
@@ -54,12 +56,13 @@ export function surgeOf(m: Json, replicas: number): number {
 }
 
 /** The demand of the platform's objects in `namespace` (see `NamespaceDemand`). */
-export function namespaceDemand(manifests: readonly Json[], namespace: string): NamespaceDemand {
+export function namespaceDemand(manifests: readonly Json[], namespace: string, nodes?: number): NamespaceDemand {
   const inNs = manifests.filter((m) => (m.metadata?.namespace ?? namespace) === namespace);
   const hpaMax = new Map<string, number>();
   for (const h of inNs.filter((m) => m.kind === 'HorizontalPodAutoscaler')) hpaMax.set(`${h.spec.scaleTargetRef.kind}/${h.spec.scaleTargetRef.name}`, h.spec.maxReplicas);
   const d = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 }, pods: 0, persistentVolumeClaims: 0, storage: 0, containerMax: { cpu: 0, memory: 0 } };
   const detail: string[] = [];
+  const uncounted: string[] = [];
   for (const m of inNs) {
     const where = `${m.kind} ${namespace}/${m.metadata?.name}`;
     if (m.kind === 'PersistentVolumeClaim') {
@@ -89,8 +92,12 @@ export function namespaceDemand(manifests: readonly Json[], namespace: string): 
       const overlap = (m.spec?.concurrencyPolicy ?? 'Allow') === 'Forbid' ? 1 : 2;
       count = parallel * overlap;
       why = `${count} (a CronJob run${overlap > 1 ? `, two overlapping (concurrencyPolicy ${m.spec?.concurrencyPolicy ?? 'Allow'})` : ''})`;
+    } else if (nodes !== undefined) {
+      count = nodes;
+      why = `${nodes} (a DaemonSet: one per node, quota.nodes)`;
     } else {
-      throw new Error(`${where}: a DaemonSet in a namespace with a ResourceQuota has one pod per node, which the synth cannot count`);
+      uncounted.push(where);
+      continue;
     }
     const r = podResources(pod, where);
     d.requests.cpu += count * r.requests.cpu;
@@ -106,7 +113,7 @@ export function namespaceDemand(manifests: readonly Json[], namespace: string): 
     }
     detail.push(`${where}: ${why} pods`);
   }
-  return { namespace, ...d, detail: detail.sort() };
+  return { namespace, ...d, detail: detail.sort(), uncounted };
 }
 
 /** A quantity for people: cores with up to 3 decimals, memory in Gi/Mi. */
@@ -123,6 +130,7 @@ export interface GuardrailValues {
     readonly pods: number;
     readonly persistentVolumeClaims: number;
     readonly requestsStorage: string;
+    readonly nodes?: number;
   };
   readonly limitRange?: {
     readonly defaultRequest: { readonly cpu: string; readonly memory: string };
@@ -140,6 +148,9 @@ export function guardrailProblems(env: string, values: GuardrailValues, demand: 
   const key = 'components.policies';
   const why = `what the platform's own pods in ${demand.namespace} can demand at once (every workload at its highest replica count, rolling-update surge, hook Jobs and CronJob runs)`;
   const q = values.quota;
+  for (const u of demand.uncounted) {
+    problems.push(`environment '${env}', ${key}.quota.nodes: ${u} runs one pod per node, and the number of nodes is not declared. Fix: set ${key}.quota.nodes to the most nodes it can run on`);
+  }
   if (q) {
     const check = (path: string, have: number, need: number, kind: 'cpu' | 'memory' | 'storage' | 'count') => {
       if (have + 1e-9 < need) {

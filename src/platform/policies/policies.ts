@@ -136,7 +136,7 @@ export class PlatformPolicies extends PlatformComponent {
     const manifests = this.graph.platformScope.node.findAll()
       .filter((o): o is ApiObject => o instanceof ApiObject && kinds.includes(o.kind))
       .map((o) => manifestOf(o));
-    return namespaceDemand(manifests, this.ns);
+    return namespaceDemand(manifests, this.ns, this.environment.components.policies.quota?.nodes);
   }
 
   private checked = false;
