@@ -37,7 +37,7 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     const env = loadEnvironment(name, options);
     const app = new App({ outdir: '.tmp/unused' });
     new DataPlatform(app, env.name, { environment: env });
-    // Every check runs as a cdk8s validation of the platform (see platform/checks/register.ts).
+    // Every check runs as a cdk8s validation of the platform (see platform/platform-checks.ts).
     objects.push(...renderApp(app, env.name));
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
   }

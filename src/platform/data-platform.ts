@@ -25,7 +25,7 @@ import { SparkHistoryServer } from '../components/spark-history/spark-history';
 import { PlatformIngresses } from './network/ingress';
 import { PlatformNetworkPolicies } from './network/network-policies';
 import { PlatformAvailability } from './availability/availability';
-import './checks/register';
+import './platform-checks';
 
 /** Props of `DataPlatform`. */
 export interface DataPlatformProps {

@@ -1,9 +1,9 @@
 import { BASE, baseExternal } from './base';
+import { defineEnvironment } from '../core/define-environment';
 import type { EnvironmentInput } from '../config/schema';
 
 /** Development: one of everything, small volumes. */
-export const dev: EnvironmentInput = {
-  ...BASE,
+export const dev: EnvironmentInput = defineEnvironment(BASE, {
   name: 'dev',
   namespace: 'data-platform-dev',
   domain: 'dev.254carbon.local',
@@ -37,4 +37,4 @@ export const dev: EnvironmentInput = {
     ingress: { enabled: false },
     networkPolicies: { defaultDeny: true },
   },
-};
+});

@@ -1,9 +1,9 @@
 import { BASE, baseExternal } from './base';
+import { defineEnvironment } from '../core/define-environment';
 import type { EnvironmentInput } from '../config/schema';
 
 /** Production: full scale. */
-export const prod: EnvironmentInput = {
-  ...BASE,
+export const prod: EnvironmentInput = defineEnvironment(BASE, {
   name: 'prod',
   namespace: 'data-platform',
   domain: '254carbon.com',
@@ -63,4 +63,4 @@ export const prod: EnvironmentInput = {
     },
     networkPolicies: { defaultDeny: true },
   },
-};
+});

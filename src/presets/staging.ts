@@ -1,9 +1,9 @@
 import { BASE, baseExternal } from './base';
+import { defineEnvironment } from '../core/define-environment';
 import type { EnvironmentInput } from '../config/schema';
 
 /** Staging: mirrors production at a smaller scale. */
-export const staging: EnvironmentInput = {
-  ...BASE,
+export const staging: EnvironmentInput = defineEnvironment(BASE, {
   name: 'staging',
   namespace: 'data-platform-staging',
   domain: 'staging.254carbon.com',
@@ -50,4 +50,4 @@ export const staging: EnvironmentInput = {
     },
     networkPolicies: { defaultDeny: true },
   },
-};
+});

@@ -7,7 +7,7 @@ import {
   ClusterPolicy, ClusterPolicySpecValidationFailureAction, PolicyException,
 } from '../../../imports/kyverno.io';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
-import { PlatformValidationError } from '../../core/errors';
+import { PlatformValidationError, PlatformConfigError } from '../../core/errors';
 import { ExceptionJson, PolicyInUse, WORKLOAD_KINDS } from './admission';
 import { checkExceptionNames, planExceptions, WorkloadUnderPolicy } from './exceptions';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, LibraryPolicySet, PLATFORM_POLICIES } from './rules';
@@ -191,7 +191,7 @@ export class PolicyExceptions extends PlatformComponent {
     }
     return this.graph.workloads.map((record) => {
       const manifest = manifests.get(`${record.kind}/${record.namespace}/${record.name}`);
-      if (!manifest) throw new Error(`${record.kind} ${record.namespace}/${record.name} is in the graph but not synthesized`);
+      if (!manifest) throw new PlatformConfigError(this.where(`${record.kind} ${record.namespace}/${record.name}`), 'is recorded in the graph but not synthesized', 'build workloads with PlatformComponent.podSpec inside the component that records them');
       return { record, manifest };
     });
   }

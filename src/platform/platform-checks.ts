@@ -1,8 +1,8 @@
-import { PlatformGraph, registerPlatformCheck } from '../../core/graph';
-import { collectObjects, prepareObjects } from '../../core/manifest';
-import { checkApplications } from '../gitops/checks';
-import { checkNoInlineSecrets, checkReferences } from './references';
-import { checkSchema } from './schema';
+import { PlatformGraph, registerPlatformCheck } from '../core/graph';
+import { collectObjects, prepareObjects } from '../core/manifest';
+import { checkApplications } from './gitops/checks';
+import { checkNoInlineSecrets, checkReferences } from './checks/references';
+import { checkSchema } from './checks/schema';
 
 /**
  * The platform's checks of one graph's objects: schema (kubernetes-models and CRD bindings), reference
