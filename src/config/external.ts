@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OAUTH2_PROXY_IDENTITY_HEADERS } from '../core/auth-proxy';
 import { dnsLabel, dnsName, port } from '../core/schema';
 
 /**
@@ -53,13 +54,6 @@ export const externalDatabase = z.strictObject({
   passwordSecret: z.strictObject({ name: dnsLabel, key: z.string().min(1) }),
 });
 
-/**
- * The response headers oauth2-proxy sets on its `/auth` answer with `--set-xauthrequest` (oauth2-proxy v7.15.6
- * pkg/apis/options/legacy_options.go: getResponseHeaders, getXAuthRequestHeaders; `X-Auth-Request-Access-Token`
- * only with `--pass-access-token`, never forwarded here).
- */
-export const OAUTH2_PROXY_IDENTITY_HEADERS = ['X-Auth-Request-User', 'X-Auth-Request-Email', 'X-Auth-Request-Preferred-Username', 'X-Auth-Request-Groups'] as const;
-export type AuthProxyHeader = typeof OAUTH2_PROXY_IDENTITY_HEADERS[number];
 
 /** An http(s) URL without credentials in it (nginx variables such as `$host` allowed in the query). */
 const authProxyUrl = (path: RegExp, example: string) => z.string().superRefine((raw, ctx) => {

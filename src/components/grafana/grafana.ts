@@ -7,7 +7,7 @@ import { httpProbe } from '../../core/workload';
 import { publicHost } from '../../core/hosts';
 import type { EnvironmentConfig } from '../../config/schema';
 import { DATASOURCE_UIDS, platformDashboards } from './dashboards';
-import { loginHeaderOf } from '../../platform/network/config';
+import { loginHeaderOf } from '../../core/auth-proxy';
 
 /** Grafana's Service (`grafana` in prod; other environments carry their `sharedObjectSuffix`) in Grafana's namespace. */
 export function grafanaServiceFor(env: EnvironmentConfig): ServiceDescriptor<'grafana'> {

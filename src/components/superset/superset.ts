@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../../config/schema';
-import { loginHeaderOf } from '../../platform/network/config';
+import { loginHeaderOf } from '../../core/auth-proxy';
 import { Construct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps, WorkloadIdentity } from '../../core/component';
 import { PlatformConfigError } from '../../core/errors';

@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { dnsLabel } from '../../core/schema';
-import { OAUTH2_PROXY_IDENTITY_HEADERS } from '../../config/external';
-import type { EnvironmentConfig } from '../../config/schema';
 
 const labels = z.record(z.string().min(1), z.string()).refine((r) => Object.keys(r).length > 0, {
   message: 'an empty selector selects every pod of the namespace; give the labels of exactly those pods',
@@ -63,18 +61,3 @@ export const networkPoliciesConfig = z.strictObject({
   dns: podPeer.default({ namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } }),
 });
 export type NetworkPoliciesConfig = z.infer<typeof networkPoliciesConfig>;
-
-/** The identity headers the environment's auth proxy sets (empty without single sign-on). */
-export function identityHeadersOf(env: EnvironmentConfig): string[] {
-  const proxy = env.external.authProxy;
-  return env.components.ingress.singleSignOn && proxy ? [...OAUTH2_PROXY_IDENTITY_HEADERS] : [];
-}
-
-/**
- * The header that names the user to a Service that logs in by header: the declared auth proxy's `loginHeader`
- * (default `X-Auth-Request-Email`), so Superset and Grafana trust exactly what the proxy sends.
- */
-export function loginHeaderOf(env: EnvironmentConfig): string {
-  return env.external.authProxy?.loginHeader ?? 'X-Auth-Request-Email';
-}
-

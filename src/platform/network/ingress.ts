@@ -5,7 +5,7 @@ import { PlatformConfigError, PlatformValidationError } from '../../core/errors'
 import type { DiscoverableEndpoint } from '../../core/graph';
 import { publicHost } from '../../core/hosts';
 import type { EnvironmentConfig } from '../../config/schema';
-import { identityHeadersOf } from './config';
+import { identityHeadersOf } from '../../core/auth-proxy';
 
 /** The ingress-nginx annotation prefix. */
 export const NGINX = 'nginx.ingress.kubernetes.io';
