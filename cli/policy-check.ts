@@ -195,7 +195,7 @@ export function borrowCanaries(exceptions: ReadonlyArray<Record<string, any>>, w
 }
 
 /** Checks one environment; returns its problems (empty = pass). */
-function checkEnvironment(bin: string, env: string, library: readonly LibraryPolicy[] | undefined, log: (s: string) => void): string[] {
+function checkEnvironment(bin: string, env: string, library: readonly LibraryPolicy[] | undefined, log: (s: string) => void, withExceptions = true): string[] {
   const environment = loadEnvironment(env);
   const objects = synthesize({ environments: [env] }).objects.map((o) => o.manifest);
   const inUse = policiesInUse(env, [environment.namespace], environment.components.policies.librarySets);
@@ -240,7 +240,10 @@ function checkEnvironment(bin: string, env: string, library: readonly LibraryPol
       groups.get(u.username)!.objects.push(o);
     }
     const total: Record<string, number> = { rules: 0, pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
-    for (const [i, g] of [...groups.values()].entries()) {
+    // The 1.11.0 CLI has no --exceptions flag (v1.11.0 cmd/cli/kubectl-kyverno/commands/apply/command.go): with it
+    // only the cross-check below runs (the engine of the live cluster's version fails where the simulation does).
+    if (!withExceptions) log(`  ${env}: this Kyverno CLI cannot apply PolicyExceptions (no --exceptions flag): the cross-check only`);
+    for (const [i, g] of (withExceptions ? [...groups.values()] : []).entries()) {
       const file = path.join(work, `resources-${i}.yaml`);
       fs.writeFileSync(file, g.objects.map(toYaml).join('---\n'));
       const userFile = path.join(work, `userinfo-${i}.yaml`);
@@ -260,12 +263,14 @@ function checkEnvironment(bin: string, env: string, library: readonly LibraryPol
         problems.push(`environment '${env}': ${s.fail} failure(s), ${s.error} error(s) under Enforce with the generated exceptions, sent by ${g.user.username} (exit ${gate.status}):\n${bad.map((r) => `    ${r.result}: ${r.resource} ${r.policy}/${r.rule}`).join('\n')}`);
       }
     }
-    log(`  ${env}: ${platformPolicies.length} platform + ${lib.length} library policies, ${resources.length} resources from ${groups.size} requesters, ${exceptions.length} exceptions`);
-    log(`  ${env}: pass ${total.pass}, fail ${total.fail}, warn ${total.warn}, error ${total.error}, skip ${total.skip}`);
+    if (withExceptions) {
+      log(`  ${env}: ${platformPolicies.length} platform + ${lib.length} library policies, ${resources.length} resources from ${groups.size} requesters, ${exceptions.length} exceptions`);
+      log(`  ${env}: pass ${total.pass}, fail ${total.fail}, warn ${total.warn}, error ${total.error}, skip ${total.skip}`);
+    }
 
     // 1b. Not borrowable: hand-made copies of the objects the controller-scoped exceptions cover, sent by a
     //     person, fail every rule the exception names for them (Kyverno and the simulation agree).
-    const borrowers = borrowCanaries(exceptions, workloads);
+    const borrowers = withExceptions ? borrowCanaries(exceptions, workloads) : [];
     if (borrowers.length > 0) {
       const file = path.join(work, 'borrowers.yaml');
       fs.writeFileSync(file, borrowers.map(toYaml).join('---\n'));
@@ -326,7 +331,7 @@ export function main(argv: readonly string[]): number {
     process.stdout.write(`policy-check with ${bin} (${version})${library ? `, library ${args.library} (${library.length} policies)` : ', no library'}\n`);
     const problems: string[] = [];
     for (const env of envs.length ? envs : ENVIRONMENT_NAMES) {
-      problems.push(...checkEnvironment(bin, env, library, (s) => process.stdout.write(`${s}\n`)));
+      problems.push(...checkEnvironment(bin, env, library, (s) => process.stdout.write(`${s}\n`), line !== '1.11'));
     }
     if (problems.length) {
       process.stderr.write(`policy-check FAILED (${problems.length} problem(s)):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
