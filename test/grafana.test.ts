@@ -120,11 +120,11 @@ describe('Grafana', () => {
     expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: `grafana${SUFFIX[env]}`, port: { number: 3000 } });
   });
 
-  test('with single sign-on, the auth proxy logs in the user the ingress sets in X-WEBAUTH-USER', () => {
+  test('with single sign-on, the auth proxy logs in the user the declared oauth2-proxy names in X-Auth-Request-Email', () => {
     const objs = objectsOf('prod', { values: [{ source: 'test', data: { components: { grafana: { singleSignOn: true } } } }] });
     const ini = find(objs, 'ConfigMap', 'grafana-config').data['grafana.ini'];
     const section = ini.split(/^\[/m).find((s: string) => s.startsWith('auth.proxy]'))!;
-    expect(section).toContain('enabled = true\nheader_name = X-WEBAUTH-USER\nheader_property = username');
+    expect(section).toContain('enabled = true\nheader_name = X-Auth-Request-Email\nheader_property = email');
     expect(find(objs, 'NetworkPolicy', 'allow-ingress-to-grafana').metadata.namespace).toBe('monitoring');
   });
 });

@@ -62,7 +62,12 @@ describe('MinIO lake migration (components.minio.migration.phase)', () => {
     expect(named(objs, 'StatefulSet', 'minio-v2')).toBeUndefined();
     expect(named(objs, 'Job', 'minio-migrate')).toBeUndefined();
     for (const s of ['minio-service', 'minio-console', 'minio-headless']) expect(find(objs, 'Service', s).spec.selector).toEqual({ app: 'minio' });
-    expect(find(objs, 'PolicyException', 'minio-legacy').spec.match.any[1].resources).toMatchObject({ names: ['minio-0'], selector: { matchLabels: { app: 'minio' } } });
+    expect(find(objs, 'PolicyException', 'minio-legacy').spec.match.any[0].resources).toMatchObject({ kinds: ['StatefulSet'], names: ['minio'] });
+    // The pod's exception holds only for the pod the StatefulSet controller creates (not borrowable).
+    const pods = find(objs, 'PolicyException', 'minio-legacy-pods').spec;
+    expect(pods.background).toBe(false);
+    expect(pods.match.any[0].resources).toMatchObject({ names: ['minio-0'], selector: { matchLabels: { app: 'minio' } } });
+    expect(pods.match.any[0].subjects[0]).toEqual({ kind: 'ServiceAccount', name: 'statefulset-controller', namespace: 'kube-system' });
   });
 
   const maybe = referenceAt ? test : test.skip;

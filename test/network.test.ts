@@ -8,6 +8,7 @@ import { PlatformNetworkPolicies } from '../src/platform/network/network-policie
 import { loadEnvironment, LoadEnvironmentOptions } from '../src/config/values';
 import { renderApp } from '../src/output/render';
 import { DataPlatform } from '../src/platform/data-platform';
+import { synthesize } from '../src/output/synth';
 import { environmentGraph } from '../cli/graph';
 import { ENVS, NAMESPACES, objectsOf, synthError } from './util';
 
@@ -62,9 +63,60 @@ describe.each(ENVS)('network policies (%s)', (env) => {
   test('default-deny ingress in the environment namespace, and every policy is derived (named after an edge, a scrape, an Ingress or a component)', () => {
     const b = built(env);
     expect(b.policies.find((p) => p.metadata.name === 'default-deny-ingress')).toMatchObject({
-      metadata: { namespace: NAMESPACES[env] }, spec: { podSelector: {}, policyTypes: ['Ingress'] },
+      metadata: { namespace: NAMESPACES[env] }, spec: { podSelector: { matchLabels: { 'app.kubernetes.io/part-of': '254carbon-data-platform' } }, policyTypes: ['Ingress'] },
     });
-    for (const p of b.policies) expect(p.metadata.name).toMatch(/^(default-deny-ingress|allow-[a-z0-9-]+-(internal|to-[a-z0-9-]+))$/);
+    for (const p of b.policies) expect(p.metadata.name).toMatch(/^(default-deny-ingress(-[a-z0-9-]+)?|allow-[a-z0-9-]+-(internal|to-[a-z0-9-]+))$/);
+  });
+
+  test('regression: the default deny leaves the PostgreSQL servers of the namespace alone, and every edge to an external dependency is admitted', () => {
+    const b = built(env);
+    const postgres: PodRef = { namespace: NAMESPACES[env], labels: { 'app.kubernetes.io/name': 'postgresql', 'cnpg.io/cluster': 'postgres-workflow' } };
+    const externalEdges = b.graph.edges.filter((e) => e.kind === 'service' && e.to === 'external' && b.environment.external.services[e.target]?.service
+      && (b.environment.external.services[e.target].namespace ?? NAMESPACES[env]) === NAMESPACES[env]);
+    expect(externalEdges.map((e) => `${e.from} → ${e.target}`).sort()).toEqual(expect.arrayContaining(['dolphinscheduler → postgres-workflow', 'iceberg-rest-catalog → postgres-shared', 'trino → postgres-workflow']));
+    for (const e of externalEdges) {
+      for (const w of b.graph.workloads.filter((x) => x.component === e.from)) {
+        expect({ edge: `${e.from} → ${e.target}`, admitted: admitted(b.policies, { namespace: w.namespace, labels: w.podLabels }, postgres, 5432) })
+          .toEqual({ edge: `${e.from} → ${e.target}`, admitted: true });
+      }
+    }
+    // … while every pod of the platform is isolated by it
+    for (const w of b.graph.workloads.filter((x) => x.namespace === NAMESPACES[env])) {
+      expect(ingressVerdict(b.policies, { namespace: 'default', labels: { app: 'stranger' } }, { namespace: w.namespace, labels: w.podLabels }, 1).isolated).toBe(true);
+    }
+  });
+
+  test('regression: Loki takes writes from its Fluent Bit and queries from its Grafana only; Grafana and Fluent Bit admit exactly their edges', () => {
+    const b = built(env);
+    const e = b.environment;
+    const lokiNs = e.components.logging.namespace;
+    const pod = (component: string, role: RegExp) => b.graph.workloads.find((w) => w.component === component && role.test(w.name))!;
+    const loki = pod('logging', /^loki/);
+    const fluentBit = pod('logging', /^fluent-bit/);
+    const grafana = pod('grafana', /^grafana/);
+    const ref = (w: typeof loki): PodRef => ({ namespace: w.namespace, labels: w.podLabels });
+    expect(admitted(b.policies, ref(fluentBit), ref(loki), 3100)).toBe(true);
+    expect(admitted(b.policies, ref(grafana), ref(loki), 3100)).toBe(true);
+    const strangers: PodRef[] = [
+      { namespace: e.namespace, labels: { app: 'stranger' } },
+      { namespace: lokiNs, labels: { app: 'victoria-metrics' } },
+      { namespace: 'default', labels: {} },
+      ...b.graph.workloads.filter((w) => !['logging', 'grafana'].includes(w.component)).map(ref),
+    ];
+    for (const s of strangers) expect({ from: s, admitted: admitted(b.policies, s, ref(loki), 3100) }).toEqual({ from: s, admitted: false });
+    // Fluent Bit takes no connection at all; Grafana only the portal's health checks and the ingress controller
+    for (const s of [...strangers, ref(grafana), ref(loki)]) expect(admitted(b.policies, s, ref(fluentBit), 2020)).toBe(false);
+    const portal = b.graph.workloads.find((w) => w.component === 'portal-services')!;
+    expect(admitted(b.policies, ref(portal), ref(grafana), 3000)).toBe(true);
+    for (const s of strangers) {
+      if (s.labels['app.kubernetes.io/name'] === 'portal-services') continue;
+      expect(admitted(b.policies, s, ref(grafana), 3000)).toBe(false);
+    }
+    // shared-namespace names carry the environment's suffix; the policies select this environment's pods only
+    for (const p of b.policies.filter((x) => x.metadata.namespace !== e.namespace)) {
+      if (e.sharedObjectSuffix) expect(p.metadata.name).toContain(e.sharedObjectSuffix);
+      expect(Object.keys(p.spec.podSelector.matchLabels ?? {}).length).toBeGreaterThan(0);
+    }
   });
 
   test('every synthesized consumer edge is allowed by exactly one policy', () => {
@@ -139,15 +191,15 @@ describe('header-trusting services admit only the ingress controller', () => {
   test('a consumer edge to a header-trusting Service fails the derivation, naming it', () => {
     const b = built('prod');
     const plan = planNetworkPolicies({ ...b.inputs, edges: [...b.inputs.edges, { from: 'trino', to: 'superset', kind: 'service', target: 'superset', detail: 'superset' }] });
-    expect(plan.problems.join('\n')).toMatch(/edge trino → superset:superset of superset: Superset trusts the X-WEBAUTH-USER login header, so only the ingress controller may reach Service superset/);
+    expect(plan.problems.join('\n')).toMatch(/edge trino → superset:superset of superset: Superset trusts the X-Auth-Request-Email login header, so only the ingress controller may reach Service superset/);
   });
 
   test('the synth fails when a header login has no single sign-on, no ingress or no network policies', () => {
-    expect(synthError('prod', { components: { ingress: { singleSignOn: null } } }).message)
-      .toMatch(/component 'superset', endpoint 'superset', components.ingress.singleSignOn: Superset logs in whoever the X-WEBAUTH-USER header names, but the ingress does not set it.*Fix: add 'X-WEBAUTH-USER'/);
+    expect(synthError('prod', { components: { ingress: { singleSignOn: false } } }).message)
+      .toMatch(/component 'superset', endpoint 'superset', components.ingress.singleSignOn: Superset logs in whoever the X-Auth-Request-Email header names, but the ingress does not set it.*Fix: turn on components.ingress.singleSignOn/);
     expect(synthError('prod', { components: { ingress: { enabled: false } } }).message).toMatch(/publishes it through no Ingress, so nothing sets that header/);
     expect(synthError('staging', { components: { networkPolicies: { enabled: false } } }).message).toMatch(/must be reachable from the ingress controller only, but network policies are off/);
-    expect(synthError('prod', { components: { ingress: { singleSignOn: { responseHeaders: ['X-Auth-Request-User'] } } } }).message).toMatch(/it sets X-Auth-Request-User/);
+    expect(synthError('prod', { external: { authProxy: null } }).message).toMatch(/components\.ingress\.singleSignOn: single sign-on is on, but no auth proxy is declared\. Fix: declare it under external\.authProxy/);
   });
 });
 
@@ -231,7 +283,7 @@ describe('Ingresses', () => {
       'nginx.ingress.kubernetes.io/ssl-redirect': 'false',
       'nginx.ingress.kubernetes.io/auth-url': 'https://auth.254carbon.com/oauth2/auth',
       'nginx.ingress.kubernetes.io/auth-signin': 'https://auth.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
-      'nginx.ingress.kubernetes.io/auth-response-headers': 'X-WEBAUTH-USER,X-WEBAUTH-EMAIL',
+      'nginx.ingress.kubernetes.io/auth-response-headers': 'X-Auth-Request-User,X-Auth-Request-Email,X-Auth-Request-Preferred-Username,X-Auth-Request-Groups',
     });
     const custom = objectsOf('prod', { values: [{ source: 'test', data: { components: { ingress: { className: 'internal', tls: { clusterIssuer: 'acme', secretName: 'wild-{name}' }, sslRedirect: true } } } }] })
       .find((o) => o.manifest.kind === 'Ingress' && o.manifest.metadata.name === 'trino')!.manifest;
@@ -302,5 +354,51 @@ describe('graph diagram', () => {
     expect(text).toContain('  public_ingress -->|"superset.254carbon.com"| superset');
     expect(text).toMatch(/ {2}prometheus -\.->\|"minio-service:minio-api"\| minio/);
     expect(environmentGraph('dev')).not.toContain('public_ingress{{');
+  });
+});
+
+describe('external dependencies in a policed namespace', () => {
+  test('regression: declared pods of an external server are proven admitted for every edge, and may not select the platform\'s pods', () => {
+    const b = build('prod', [{ source: 'inline', data: { external: { services: { 'postgres-workflow': { pods: { podSelector: { 'cnpg.io/cluster': 'postgres-workflow' } } } } } } }]);
+    expect(b.environment.external.services['postgres-workflow'].pods).toEqual({ podSelector: { 'cnpg.io/cluster': 'postgres-workflow' } });
+    const err = synthError('prod', { external: { services: { 'postgres-workflow': { pods: { podSelector: { 'app.kubernetes.io/part-of': '254carbon-data-platform' } } } } } });
+    expect(err.message).toMatch(/external\.services\.postgres-workflow\.pods\.podSelector \{"app\.kubernetes\.io\/part-of":"254carbon-data-platform"\} also selects the platform's/);
+    const offCluster = synthError('prod', { external: { services: { 'postgres-workflow': { service: null, host: 'db.example.com', pods: { podSelector: { a: 'b' } } } } } });
+    expect(offCluster.message).toMatch(/an off-cluster host has no pods/);
+  });
+});
+
+describe('single sign-on: the auth proxy is a declared external dependency', () => {
+  test.each(['staging', 'prod'])('regression: every Ingress forwards the headers oauth2-proxy sets with --set-xauthrequest, and Superset and Grafana trust its login header (%s)', (env) => {
+    const objs = objectsOf(env).map((o) => o.manifest);
+    const ingresses = objs.filter((m) => m.kind === 'Ingress');
+    expect(ingresses.length).toBeGreaterThan(0);
+    const domain = env === 'prod' ? '254carbon.com' : 'staging.254carbon.com';
+    for (const i of ingresses) {
+      expect(i.metadata.annotations).toMatchObject({
+        'nginx.ingress.kubernetes.io/auth-url': `https://auth.${domain}/oauth2/auth`,
+        'nginx.ingress.kubernetes.io/auth-signin': `https://auth.${domain}/oauth2/start?rd=https://$host$escaped_request_uri`,
+        'nginx.ingress.kubernetes.io/auth-response-headers': 'X-Auth-Request-User,X-Auth-Request-Email,X-Auth-Request-Preferred-Username,X-Auth-Request-Groups',
+      });
+    }
+    const superset = objs.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'superset-config')!.data['superset_config.py'];
+    expect(superset).toContain('AUTH_REMOTE_USER_ENV_VAR = "HTTP_X_AUTH_REQUEST_EMAIL"');
+    expect(superset).not.toMatch(/WEBAUTH/);
+    // Grafana's header login (off by default) trusts the same header, looking users up by e-mail
+    const grafanaIni = synthesize({ environments: [env], values: [{ source: 'test', data: { components: { grafana: { singleSignOn: true } } } }] }).objects
+      .map((o) => o.manifest).find((m) => m.kind === 'ConfigMap' && /^grafana-config/.test(m.metadata.name))!.data['grafana.ini'];
+    expect(grafanaIni).toContain('[auth.proxy]\nenabled = true\nheader_name = X-Auth-Request-Email\nheader_property = email');
+  });
+
+  test('regression: credentials inside an auth URL are rejected without printing them; the proxy must set X-Auth-Request headers', () => {
+    const err = synthError('prod', { external: { authProxy: { authUrl: 'https://ingress:s3cr3t-pw@auth.254carbon.com/oauth2/auth' } } });
+    expect(err.message).toMatch(/external\.authProxy\.authUrl: a URL with a user name or password inside \(value not shown\)\. Fix: remove the credentials from the URL/);
+    expect(err.message).not.toContain('s3cr3t-pw');
+    expect(err.message).not.toContain('ingress:');
+    expect(synthError('prod', { external: { authProxy: { signinUrl: 'https://u:p@auth.254carbon.com/oauth2/start' } } }).message).toMatch(/external\.authProxy\.signinUrl: a URL with a user name or password inside \(value not shown\)/);
+    expect(synthError('prod', { external: { authProxy: { setXAuthRequest: false } } }).message).toMatch(/without --set-xauthrequest oauth2-proxy sets no X-Auth-Request-\* header/);
+    expect(synthError('prod', { external: { authProxy: { authUrl: 'https://auth.254carbon.com/oauth2/start' } } }).message).toMatch(/oauth2-proxy serves this at <proxy-prefix>\/auth/);
+    expect(synthError('prod', { external: { authProxy: { authUrl: 'http://auth.254carbon.com/oauth2/auth' } } }).message).toMatch(/not an https URL/);
+    expect(synthError('prod', { external: { authProxy: { loginHeader: 'X-WEBAUTH-USER' } } }).message).toMatch(/external\.authProxy\.loginHeader/);
   });
 });

@@ -7,13 +7,14 @@ import { Image } from '../src/core/image';
 import type { Deviation } from '../src/core/security';
 import type { ContainerSpec } from '../src/core/workload';
 import { loadEnvironment } from '../src/config/values';
-import { admittedObjects, exceptionMatches, PolicyInUse, ruleNamesForWorkload, simulateAdmission, WORKLOAD_KINDS } from '../src/platform/policies/admission';
+import { admittedObjects, controllerUser, exceptionMatches, HUMAN_USER, requestedBy, PolicyInUse, ruleNamesForWorkload, simulateAdmission, WORKLOAD_KINDS } from '../src/platform/policies/admission';
 import { DEVIATION_RULES } from '../src/platform/policies/deviations';
 import { PlatformPolicies } from '../src/platform/policies/policies';
+import { guardrailProblems, namespaceDemand } from '../src/platform/policies/guardrails';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, PLATFORM_POLICIES, wildcardMatch } from '../src/platform/policies/rules';
 import { DataPlatform } from '../src/platform/data-platform';
 import { renderApp, RenderedObject } from '../src/output/render';
-import { ENVS, NAMESPACES, objectsOf } from './util';
+import { ENVS, NAMESPACES, objectsOf, synthError } from './util';
 
 const REFERENCE_RULES: Record<string, string> = {
   'disallow-latest-tag': 'require-nonlatest-tag',
@@ -162,25 +163,37 @@ describe('PolicyExceptions', () => {
     const exceptions = exceptionsIn(objs);
     // The one exception outside policy-exceptions/: the legacy MinIO server, kept as live during the lake migration.
     expect(objs.filter((o) => o.manifest.kind === 'PolicyException' && !o.path.startsWith(`${env}/policy-exceptions/`)).map((o) => o.path))
-      .toEqual([`${env}/minio/PolicyException.minio-legacy.yaml`]);
+      .toEqual([`${env}/minio/PolicyException.minio-legacy-pods.yaml`, `${env}/minio/PolicyException.minio-legacy.yaml`]);
     for (const [kind, name] of REFERENCE_WORKLOADS) {
       const workload = objs.find((o) => o.manifest.kind === kind && o.manifest.metadata.name === name)!.manifest;
       const legacy = kind === 'StatefulSet' && name === 'minio';
       const ex = exceptions.find((e) => e.metadata.name === (legacy ? 'minio-legacy' : `${name}-${kind.toLowerCase()}`));
+      const pods = exceptions.find((e) => e.metadata.name === (legacy ? 'minio-legacy-pods' : `${name}-${kind.toLowerCase()}-pods`));
       const inUse = policiesInUse(env);
       const failing = simulateAdmission(admittedObjects(workload), inUse, []).filter((v) => v.result === 'fail');
       if (failing.length === 0) {
         expect(ex).toBeUndefined(); // minio and zookeeper meet the restricted profile: no exception at all
+        expect(pods).toBeUndefined();
         continue;
       }
-      expect(ex).toBeDefined();
-      expect(ex!.apiVersion).toBe('kyverno.io/v2beta1');
-      expect(ex!.metadata.namespace).toBe(NAMESPACES[env]);
-      expect(ex!.metadata.annotations['policies.254carbon.com/reasons']).toMatch(legacy ? /^minio: the legacy FS-format server runs unchanged/ : /: (runAsRoot|noProbes|writableRootFilesystem|addCapabilities): .{20,}/);
-      expect(ex!.spec.match.any.map((f: any) => f.resources.kinds[0])).toEqual([kind, 'Pod']);
-      for (const f of ex!.spec.match.any) expect(f.resources.namespaces).toEqual([NAMESPACES[env]]);
-      expect(ex!.spec.match.any[0].resources.names).toEqual([name]);
-      expect(ex!.spec.match.any[1].resources.names).toEqual([legacy ? 'minio-0' : `${name}-*`]);
+      expect(pods).toBeDefined();
+      for (const e of [ex, pods].filter((x) => x !== undefined)) {
+        expect(e!.apiVersion).toBe('kyverno.io/v2beta1');
+        expect(e!.metadata.namespace).toBe(NAMESPACES[env]);
+        expect(e!.metadata.annotations['policies.254carbon.com/reasons']).toMatch(legacy ? /^minio: the legacy FS-format server runs unchanged/ : /: (runAsRoot|noProbes|writableRootFilesystem|addCapabilities): .{20,}/);
+        for (const f of e!.spec.match.any) expect(f.resources.namespaces).toEqual([NAMESPACES[env]]);
+      }
+      if (ex) {
+        expect(ex.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names, f.subjects])).toEqual([[[kind], [name], undefined]]);
+        expect(ex.spec.background).toBeUndefined();
+      }
+      // the pods: only when their controller sends them (background scans lack that information)
+      expect(pods!.spec.background).toBe(false);
+      expect(pods!.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names])).toEqual([[['Pod'], [legacy ? 'minio-0' : `${name}-*`]]]);
+      expect(pods!.spec.match.any[0].subjects).toEqual([
+        { kind: 'ServiceAccount', name: kind === 'Job' ? 'job-controller' : kind === 'StatefulSet' && legacy ? 'statefulset-controller' : 'replicaset-controller', namespace: 'kube-system' },
+        { kind: 'User', name: 'system:kube-controller-manager' },
+      ]);
       // exactly the policies and rules that fail, each with the names Kyverno checks for this kind
       const expected = new Map<string, Set<string>>();
       for (const v of failing) {
@@ -189,9 +202,16 @@ describe('PolicyExceptions', () => {
         const controllers = inUse.find((p) => p.name === v.policy)!.definition.autogenControllers;
         for (const n of ruleNamesForWorkload(kind, base, controllers)) expected.get(v.policy)!.add(n);
       }
-      expect(Object.fromEntries(ex!.spec.exceptions.map((x: any) => [x.policyName, [...x.ruleNames].sort()])))
+      const granted = new Map<string, string[]>();
+      for (const e of [ex, pods].filter((x) => x !== undefined)) {
+        for (const x of e!.spec.exceptions) granted.set(x.policyName, [...(granted.get(x.policyName) ?? []), ...x.ruleNames]);
+      }
+      expect(Object.fromEntries([...granted].map(([p, rs]) => [p, [...rs].sort()])))
         .toEqual(Object.fromEntries([...expected].map(([p, rs]) => [p, [...rs].sort()])));
-      for (const x of ex!.spec.exceptions) expect(x.ruleNames.every((r: string) => !r.startsWith('autogen-cronjob-'))).toBe(true);
+      for (const x of pods!.spec.exceptions) expect(x.ruleNames.every((r: string) => !r.startsWith('autogen-'))).toBe(true);
+      if (ex) for (const x of ex.spec.exceptions) expect(x.ruleNames.every((r: string) => r.startsWith('autogen-') && !r.startsWith('autogen-cronjob-'))).toBe(true);
+      const all = [ex, pods].filter((x) => x !== undefined);
+      expect(all.length).toBeGreaterThan(0);
     }
   });
 
@@ -230,10 +250,36 @@ describe('PolicyExceptions', () => {
       new TestWorkload(scope, 'rooted', { ...props, kind: 'StatefulSet', name: 'rooted', containers: [container('rooted', [{ kind: 'runAsRoot', reason: 'the test image needs root for this test case' }])] });
       new TestWorkload(scope, 'rooted-helper', { ...props, kind: 'Deployment', name: 'rooted-helper', containers: [container('helper', [], { readinessProbe: probe })] });
     });
-    const ex = exceptionsIn(objects).find((e) => e.metadata.name === 'rooted-statefulset')!;
+    const ex = exceptionsIn(objects).find((e) => e.metadata.name === 'rooted-statefulset-pods')!;
     const helperPod = { kind: 'Pod', metadata: { name: 'rooted-helper-7c9d8f5b6d-x2x7q', namespace: 'data-platform', labels: { 'app.kubernetes.io/name': 'rooted-helper', 'app.kubernetes.io/instance': 'rooted-helper-prod', 'app.kubernetes.io/component': 'test' } } };
-    expect(ex.spec.match.any[1].resources.names).toEqual(['rooted-*']); // the name pattern alone would match …
-    expect(exceptionMatches(ex, helperPod)).toBe(false); // … the pod labels do not
+    expect(ex.spec.match.any[0].resources.names).toEqual(['rooted-*']); // the name pattern alone would match …
+    expect(exceptionMatches(ex, helperPod, controllerUser('replicaset-controller'))).toBe(false); // … the pod labels do not
+  });
+
+  test.each(ENVS)('regression: an exception is not borrowable: a hand-made Pod or Job copying a workload\'s name prefix, labels and spec is rejected (%s)', (env) => {
+    const { objects, platform } = synthWith(env, () => undefined);
+    const policies = policiesOf(platform).policiesInUse;
+    const exceptions = exceptionsIn(objects);
+    const workloads = objects.filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.manifest.kind)).map((o) => o.manifest);
+    let checked = 0;
+    for (const w of workloads) {
+      const created = admittedObjects(w).slice(1); // the Job of a CronJob, the Pod
+      for (const obj of created) {
+        const byController = simulateAdmission([obj], policies, exceptions);
+        if (!byController.some((v) => v.result === 'skip')) continue; // nothing excepted for it
+        // the same object, sent by a person (a copy: its own requester), with a hand-made name of the same prefix
+        const copy = requestedBy({ ...structuredClone(obj), metadata: { ...structuredClone(obj.metadata), name: `${w.metadata.name}-handmade` } }, HUMAN_USER);
+        const byHand = simulateAdmission([copy], policies, exceptions);
+        expect(byHand.filter((v) => v.result === 'skip')).toEqual([]);
+        expect(byHand.filter((v) => v.result === 'fail').map((v) => `${v.policy}/${v.rule}`).sort())
+          .toEqual(byController.filter((v) => v.result === 'skip').map((v) => `${v.policy}/${v.rule}`).sort());
+        // the controller manager's own user (no --use-service-account-credentials) is admitted as well
+        expect(simulateAdmission([requestedBy(structuredClone(obj), { username: 'system:kube-controller-manager', groups: ['system:authenticated'] })], policies, exceptions)
+          .filter((v) => v.result === 'fail')).toEqual([]);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(7);
   });
 
   test('a CronJob gets CronJob, Job and Pod kinds and the autogen-cronjob rule names; a StatefulSet and a DaemonSet their own kind', () => {
@@ -242,18 +288,23 @@ describe('PolicyExceptions', () => {
       new TestWorkload(scope, 'nightly', { ...props, kind: 'CronJob', name: 'nightly', containers: [container('run', [root], { livenessProbe: undefined })] });
       new TestWorkload(scope, 'store', { ...props, kind: 'StatefulSet', name: 'store', containers: [container('store', [root])] });
       new TestWorkload(scope, 'agent', { ...props, kind: 'DaemonSet', name: 'agent', containers: [container('agent', [root])] });
-    });
+    }, { components: { policies: { quota: { nodes: 3 } } } });
     const exceptions = exceptionsIn(objects);
     const cron = exceptions.find((e) => e.metadata.name === 'nightly-cronjob')!;
-    expect(cron.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names])).toEqual([
-      [['CronJob'], ['nightly']], [['Job'], ['nightly-*']], [['Pod'], ['nightly-*']],
+    const cronPods = exceptions.find((e) => e.metadata.name === 'nightly-cronjob-pods')!;
+    expect(cron.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names])).toEqual([[['CronJob'], ['nightly']]]);
+    expect(cronPods.spec.match.any.map((f: any) => [f.resources.kinds, f.resources.names, f.subjects[0].name])).toEqual([
+      [['Job'], ['nightly-*'], 'cronjob-controller'], [['Pod'], ['nightly-*'], 'job-controller'],
     ]);
-    expect(cron.spec.exceptions.find((x: any) => x.policyName === 'require-non-root-dev').ruleNames)
-      .toEqual(['run-as-non-root', 'autogen-run-as-non-root', 'autogen-cronjob-run-as-non-root']);
+    expect(cron.spec.exceptions.find((x: any) => x.policyName === 'require-non-root-dev').ruleNames).toEqual(['autogen-cronjob-run-as-non-root']);
+    expect(cronPods.spec.exceptions.find((x: any) => x.policyName === 'require-non-root-dev').ruleNames).toEqual(['run-as-non-root', 'autogen-run-as-non-root']);
     // upstream require-pod-probes generates rules for DaemonSet, Deployment and StatefulSet only: a CronJob is checked on its Pods
-    expect(cron.spec.exceptions.find((x: any) => x.policyName === 'require-pod-probes').ruleNames).toEqual(['validate-probes']);
+    expect(cron.spec.exceptions.find((x: any) => x.policyName === 'require-pod-probes')).toBeUndefined();
+    expect(cronPods.spec.exceptions.find((x: any) => x.policyName === 'require-pod-probes').ruleNames).toEqual(['validate-probes']);
     expect(exceptions.find((e) => e.metadata.name === 'store-statefulset')!.spec.match.any[0].resources.kinds).toEqual(['StatefulSet']);
+    expect(exceptions.find((e) => e.metadata.name === 'store-statefulset-pods')!.spec.match.any[0].subjects[0].name).toBe('statefulset-controller');
     expect(exceptions.find((e) => e.metadata.name === 'agent-daemonset')!.spec.match.any[0].resources.kinds).toEqual(['DaemonSet']);
+    expect(exceptions.find((e) => e.metadata.name === 'agent-daemonset-pods')!.spec.match.any[0].subjects[0].name).toBe('daemon-set-controller');
     // the CronJob, one of its Jobs and one of its Pods are all admitted
     const verdicts = simulateAdmission(admittedObjects(objects.find((o) => o.manifest.kind === 'CronJob' && o.manifest.metadata.name === 'nightly')!.manifest),
       policiesInUse('dev'), exceptions);
@@ -265,14 +316,16 @@ describe('PolicyExceptions', () => {
     expect(() => synthWith('prod', (scope, props) => {
       new TestWorkload(scope, 'logs', { ...props, kind: 'DaemonSet', name: 'logs', containers: [container('logs')],
         volumes: [{ name: 'varlog', hostPath: { path: '/var/log' } }] });
-    })).toThrow(/environment 'prod', component 'logs', DaemonSet data-platform\/logs: the pod violates policy disallow-host-path rule host-path \(volume varlog is a hostPath\) and declares no deviation for it\. Fix: meet the restricted profile, or declare a 'hostPathVolumes' deviation/);
+    }, { components: { policies: { quota: { nodes: 3 } } } })).toThrow(/environment 'prod', component 'logs', DaemonSet data-platform\/logs: the pod violates policy disallow-host-path rule host-path \(volume varlog is a hostPath\) and declares no deviation for it\. Fix: meet the restricted profile, or declare a 'hostPathVolumes' deviation/);
     // declared, it becomes an exact exception
     const { objects } = synthWith('prod', (scope, props) => {
       new TestWorkload(scope, 'logs', { ...props, kind: 'DaemonSet', name: 'logs', containers: [container('logs', [{ kind: 'hostPathVolumes', reason: 'the log shipper reads the node log files under /var/log' }])],
         volumes: [{ name: 'varlog', hostPath: { path: '/var/log' } }] });
-    });
+    }, { components: { policies: { quota: { nodes: 3 } } } });
     expect(exceptionsIn(objects).find((e) => e.metadata.name === 'logs-daemonset')!.spec.exceptions)
-      .toEqual([{ policyName: 'disallow-host-path', ruleNames: ['host-path', 'autogen-host-path'] }]);
+      .toEqual([{ policyName: 'disallow-host-path', ruleNames: ['autogen-host-path'] }, { policyName: 'restrict-volume-types', ruleNames: ['autogen-restricted-volumes'] }]);
+    expect(exceptionsIn(objects).find((e) => e.metadata.name === 'logs-daemonset-pods')!.spec.exceptions)
+      .toEqual([{ policyName: 'disallow-host-path', ruleNames: ['host-path'] }, { policyName: 'restrict-volume-types', ruleNames: ['restricted-volumes'] }]);
   });
 
   test('synth error: a declared deviation that no policy flags (an unused exception)', () => {
@@ -287,7 +340,7 @@ describe('PolicyExceptions', () => {
     } catch (e) { error = e; }
     expect(error).toBeInstanceOf(PlatformValidationError);
     expect((error as PlatformValidationError).problems).toEqual([
-      expect.stringMatching(/component 'web', Deployment data-platform-dev\/web: container web declares deviation 'hostPathVolumes', but its pod violates none of the rules it stands for \(disallow-host-path\/host-path\): an unused exception/),
+      expect.stringMatching(/component 'web', Deployment data-platform-dev\/web: container web declares deviation 'hostPathVolumes', but its pod violates none of the rules it stands for \(disallow-host-path\/host-path, restrict-volume-types\/restricted-volumes\): an unused exception/),
       expect.stringMatching(/container web declares deviation 'addCapabilities', but its pod violates none/),
     ]);
   });
@@ -316,5 +369,54 @@ describe('PolicyExceptions', () => {
     const bare = loadEnvironment('dev', { values: [{ source: 'test', data: { components: { policies: null } } }] });
     expect(bare.components.policies).toEqual({ enabled: true, validationFailureAction: 'Audit', librarySets: [] });
     for (const env of ENVS) expect(loadEnvironment(env).components.policies.librarySets).toEqual([...LIBRARY_POLICY_SETS]);
+  });
+});
+
+describe('namespace guardrails: ResourceQuota and LimitRange', () => {
+  test.each(ENVS)('regression: the environment sizes a ResourceQuota and a LimitRange that hold the platform\'s own pods (%s)', (env) => {
+    const objs = objectsOf(env).map((o) => o.manifest);
+    const quota = objs.find((m) => m.kind === 'ResourceQuota')!;
+    const limits = objs.find((m) => m.kind === 'LimitRange')!;
+    expect(quota.metadata).toMatchObject({ name: 'platform-quota', namespace: NAMESPACES[env] });
+    expect(Object.keys(quota.spec.hard).sort()).toEqual(['limits.cpu', 'limits.memory', 'persistentvolumeclaims', 'pods', 'requests.cpu', 'requests.memory', 'requests.storage']);
+    expect(limits.metadata).toMatchObject({ name: 'platform-limits', namespace: NAMESPACES[env] });
+    expect(limits.spec.limits[0].type).toBe('Container');
+    const demand = namespaceDemand(objs, NAMESPACES[env]);
+    expect(demand.pods).toBeGreaterThan(20);
+    expect(guardrailProblems(env, loadEnvironment(env).components.policies, demand)).toEqual([]);
+  });
+
+  test('regression: the demand counts HPA maxReplicas, rolling-update surge, hook Jobs, CronJob runs and init containers as the quota does', () => {
+    const res = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu, memory } });
+    const pod = (containers: any[], initContainers: any[] = []) => ({ template: { spec: { containers, initContainers } } });
+    const manifests = [
+      { kind: 'Deployment', metadata: { name: 'web', namespace: 'ns' }, spec: { replicas: 2, ...pod([{ name: 'a', resources: res('1', '1Gi') }, { name: 'b', resources: res('500m', '1Gi') }], [{ name: 'i', resources: res('2', '512Mi') }]) } },
+      { kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'ns' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 8 } },
+      { kind: 'Deployment', metadata: { name: 'db', namespace: 'ns' }, spec: { replicas: 1, strategy: { type: 'Recreate' }, ...pod([{ name: 'a', resources: res('1', '1Gi') }]) } },
+      { kind: 'Job', metadata: { name: 'init', namespace: 'ns', annotations: { 'argocd.argoproj.io/hook': 'PreSync' } }, spec: pod([{ name: 'a', resources: res('250m', '256Mi') }]) },
+      { kind: 'CronJob', metadata: { name: 'nightly', namespace: 'ns' }, spec: { concurrencyPolicy: 'Forbid', jobTemplate: { spec: pod([{ name: 'a', resources: res('1', '2Gi') }]) } } },
+      { kind: 'StatefulSet', metadata: { name: 'zk', namespace: 'ns' }, spec: { replicas: 3, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '5Gi' } } } }], ...pod([{ name: 'a', resources: res('100m', '128Mi') }]) } },
+      { kind: 'Deployment', metadata: { name: 'elsewhere', namespace: 'other' }, spec: { replicas: 50, ...pod([{ name: 'a', resources: res('8', '8Gi') }]) } },
+    ];
+    const d = namespaceDemand(manifests, 'ns');
+    // web: 8 (HPA) + 2 surge (25% of 8) = 10 pods of max(1.5, 2) cpu = 2 and max(2Gi, 512Mi) = 2Gi
+    expect(d.detail).toContain('Deployment ns/web: 8 (HPA maxReplicas) + 2 rolling-update surge pods');
+    expect(d.detail).toContain('Deployment ns/db: 1 pods');
+    expect(d.pods).toBe(10 + 1 + 1 + 1 + 3);
+    expect(d.requests.cpu).toBeCloseTo(10 * 2 + 1 + 0.25 + 1 + 0.3, 6);
+    expect(d.requests.memory).toBe((10 * 2 + 1 + 0.25 + 2 + 3 * 0.125) * 2 ** 30);
+    expect(d.persistentVolumeClaims).toBe(3);
+    expect(d.storage).toBe(15 * 2 ** 30);
+    expect(d.containerMax).toEqual({ cpu: 2, memory: 2 * 2 ** 30 });
+  });
+
+  test('synth error: a quota or limit range too small for the platform names the key, the demand and the fix', () => {
+    const err = synthError('prod', { components: { policies: { quota: { requests: { cpu: '10' }, pods: 20 }, limitRange: { max: { memory: '8Gi' } } } } });
+    expect(err.message).toMatch(/environment 'prod', components\.policies\.quota\.requests\.cpu: 10 is below what the platform's own pods in data-platform can demand at once \(every workload at its highest replica count, rolling-update surge, hook Jobs and CronJob runs\): 47\.52\. Fix: raise components\.policies\.quota\.requests\.cpu to at least 47\.52 \(plus room for the namespace's other pods\)/);
+    expect(err.message).toMatch(/components\.policies\.quota\.pods: 20 is below .*: 50\. Fix: raise/);
+    expect(err.message).toMatch(/components\.policies\.limitRange\.max\.memory: 8Gi is below the largest memory limit of a platform container \(32Gi\)/);
+    // a DaemonSet in the namespace needs the node count
+    const ds = namespaceDemand([{ kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ns' }, spec: { template: { spec: { containers: [] } } } }], 'ns');
+    expect(guardrailProblems('dev', {}, ds)).toEqual([expect.stringMatching(/components\.policies\.quota\.nodes: DaemonSet ns\/agent runs one pod per node, and the number of nodes is not declared\. Fix: set components\.policies\.quota\.nodes/)]);
   });
 });

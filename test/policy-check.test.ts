@@ -4,8 +4,9 @@ import * as path from 'path';
 import { canaries } from '../src/platform/policies/canaries';
 import { policiesInUse } from '../src/platform/policies/policies';
 import { LIBRARY_POLICY_SETS } from '../src/platform/policies/rules';
-import { simulateAdmission } from '../src/platform/policies/admission';
-import { enforced, parseApplySummary, parsePolicyReport, readLibrary, selectLibrary } from '../cli/policy-check';
+import { HUMAN_USER, requesterOf, simulateAdmission } from '../src/platform/policies/admission';
+import { objectsOf } from './util';
+import { borrowCanaries, enforced, parseApplySummary, parsePolicyReport, readLibrary, selectLibrary, userInfoYaml } from '../cli/policy-check';
 
 // The command itself needs the Kyverno CLI (npm run policy-check, run by .ci/run); these tests cover its
 // parsing and selection logic, which must not fail silently.
@@ -40,7 +41,7 @@ describe('policy-check', () => {
     write('a.yaml', 'require-ro-rootfs', ['validate-readOnlyRootFilesystem']);
     write('b.yaml', 'require-pod-probes', ['validate-probes'], 'DaemonSet,Deployment,StatefulSet');
     write('c.yaml', 'disallow-latest-tag', ['validate-image-tag']);
-    write('d.yaml', 'restrict-volume-types', ['restricted-volumes']);
+    write('d.yaml', 'restrict-node-port', ['validate-nodeport']);
     write('e.yaml', 'drop-all-capabilities', ['require-drop-all'], 'Deployment');
     fs.writeFileSync(path.join(dir, 'README.md'), 'not a policy');
     const inUse = policiesInUse('dev', ['data-platform-dev'], ['best-practices']);
@@ -48,7 +49,7 @@ describe('policy-check', () => {
     expect(sel.apply.map((l) => l.file)).toEqual(['a.yaml', 'b.yaml']);
     expect(sel.problems).toEqual([
       expect.stringMatching(/^c\.yaml: library policy disallow-latest-tag has rules validate-image-tag, the platform encodes require-image-tag, validate-image-tag/),
-      expect.stringMatching(/^d\.yaml: library policy restrict-volume-types is not encoded by the platform/),
+      expect.stringMatching(/^d\.yaml: library policy restrict-node-port is not encoded by the platform/),
       expect.stringMatching(/^e\.yaml: library policy drop-all-capabilities generates rules for Deployment, the platform encodes the default controllers/),
     ]);
     expect(sel.notes).toContain('drop-cap-net-raw (set best-practices) is not in the library directory: checked in-process only');
@@ -65,5 +66,25 @@ describe('policy-check', () => {
     expect(all.filter((r) => !failed.has(r))).toEqual([]);
     const compliant = simulateAdmission(canaries('data-platform-dev').filter((c) => c.metadata.name === 'canary-compliant'), inUse, []);
     expect(compliant.filter((v) => v.result === 'fail')).toEqual([]);
+  });
+
+  test('regression: the hand-made copies cover every controller-scoped exception, are sent by a person, and no exception matches them', () => {
+    const objs = objectsOf('prod').map((o) => o.manifest);
+    const exceptions = objs.filter((m) => m.kind === 'PolicyException');
+    const workloads = objs.filter((m) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(m.kind));
+    const copies = borrowCanaries(exceptions, workloads);
+    const scoped = exceptions.flatMap((e) => e.spec.match.any.filter((f: any) => f.subjects));
+    expect(copies).toHaveLength(scoped.length);
+    expect(copies.length).toBeGreaterThanOrEqual(7);
+    for (const c of copies) {
+      expect(requesterOf(c)).toBe(HUMAN_USER);
+      expect(c.metadata.name).toMatch(/-handmade$/);
+    }
+    const inUse = policiesInUse('prod', ['data-platform'], LIBRARY_POLICY_SETS);
+    const verdicts = simulateAdmission(copies, inUse, exceptions);
+    expect(verdicts.filter((v) => v.result === 'skip')).toEqual([]);
+    expect(verdicts.filter((v) => v.result === 'fail').length).toBeGreaterThan(0);
+    expect(userInfoYaml(HUMAN_USER)).toMatch(/^apiVersion: cli\.kyverno\.io\/v1alpha1\nkind: UserInfo\n/);
+    expect(userInfoYaml(HUMAN_USER)).toContain('username: jane@254carbon.com');
   });
 });

@@ -16,6 +16,7 @@ import { loggingConfig } from '../components/logging/config';
 import { monitoringConfig } from '../components/monitoring/config';
 import { sparkHistoryConfig } from '../components/spark-history/config';
 import { ingressConfig, networkPoliciesConfig } from '../platform/network/config';
+import { availabilityConfig } from '../platform/availability/config';
 import { gitopsConfig } from '../platform/gitops/config';
 import { externalSchema } from './external';
 import { dnsLabel, dnsName, explicitResources } from '../core/schema';
@@ -102,6 +103,8 @@ export const environmentSchema = z.strictObject({
     ingress: ingressConfig.prefault({}),
     /** The NetworkPolicies derived from the dependency graph. */
     networkPolicies: networkPoliciesConfig.prefault({}),
+    /** PodDisruptionBudgets and topology spread for every workload with more than one replica (derived). */
+    availability: availabilityConfig.prefault({}),
   }).prefault({}),
 });
 

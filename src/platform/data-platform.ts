@@ -24,6 +24,7 @@ import { PlatformMonitoring } from '../components/monitoring/monitoring';
 import { SparkHistoryServer } from '../components/spark-history/spark-history';
 import { PlatformIngresses } from './network/ingress';
 import { PlatformNetworkPolicies } from './network/network-policies';
+import { PlatformAvailability } from './availability/availability';
 import './platform-checks';
 
 /** Props of `DataPlatform`. */
@@ -57,6 +58,8 @@ export class DataPlatform extends Construct {
     this.graph = PlatformGraph.of(this);
     this.graph.useEnvironment(env, 'DataPlatform');
     const c = env.components;
+    // First: it patches the workloads (topology spread) and adds their PodDisruptionBudgets before anything reads them.
+    new PlatformAvailability(this, 'availability', { environment: env, graph: this.graph });
     const list: PlatformComponent[] = [];
     const add = (enabled: boolean, make: () => PlatformComponent) => { if (enabled) list.push(make()); };
     add(c.zookeeper.enabled, () => new ZooKeeper(this, 'zookeeper', { environment: env }));

@@ -23,7 +23,14 @@ export const dev: EnvironmentInput = defineEnvironment(BASE, {
     superset: { replicas: { web: 1, worker: 1, beat: 1 }, remoteUserAuth: false },
     portalServices: { replicas: 1 },
     apiGateway: { replicas: 1 },
-    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
+    policies: {
+      validationFailureAction: 'Audit',
+      librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'],
+      // Checked at synth against what the platform's pods can demand at once, with ~25% room for the namespace's
+      // other pods (the PostgreSQL servers).
+      quota: { requests: { cpu: '12', memory: '32Gi' }, limits: { cpu: '30', memory: '64Gi' }, pods: 45, persistentVolumeClaims: 10, requestsStorage: '50Gi' },
+      limitRange: { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' }, max: { cpu: '4', memory: '8Gi' } },
+    },
     datahub: { enabled: false },
     doris: { enabled: false },
     grafana: { adminPasswordSecret: { name: 'grafana-secret-dev', key: 'admin-password' }, storage: '2Gi' },

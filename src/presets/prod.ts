@@ -8,7 +8,17 @@ export const prod: EnvironmentInput = defineEnvironment(BASE, {
   namespace: 'data-platform',
   domain: '254carbon.com',
   sharedObjectSuffix: '',
-  external: baseExternal(),
+  external: {
+    ...baseExternal(),
+    // oauth2-proxy at auth.254carbon.com (not deployed here), run with --set-xauthrequest.
+    authProxy: {
+      implementation: 'oauth2-proxy',
+      setXAuthRequest: true,
+      authUrl: 'https://auth.254carbon.com/oauth2/auth',
+      signinUrl: 'https://auth.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
+      loginHeader: 'X-Auth-Request-Email',
+    },
+  },
   components: {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: {
@@ -25,26 +35,31 @@ export const prod: EnvironmentInput = defineEnvironment(BASE, {
       },
       catalogs: { postgresql: { 'postgres-workflow': 'workflow' } },
     },
+    // The REST catalog is stateless (its state is the JDBC database): no single replica in prod.
+    iceberg: { restCatalog: { replicas: 2 } },
     redis: { auth: { enabled: true } },
     superset: { replicas: { web: 2, worker: 2, beat: 1 } },
     portalServices: { autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 70 }, cloudflareAccess: true },
     apiGateway: { replicas: 2 },
-    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
+    policies: {
+      validationFailureAction: 'Audit',
+      librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'],
+      // Checked at synth against what the platform's pods can demand at once, with ~25% room for the namespace's
+      // other pods (the PostgreSQL servers).
+      quota: { requests: { cpu: '60', memory: '170Gi' }, limits: { cpu: '136', memory: '360Gi' }, pods: 64, persistentVolumeClaims: 10, requestsStorage: '150Gi' },
+      limitRange: { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' }, max: { cpu: '8', memory: '32Gi' } },
+    },
     datahub: { enabled: false },
     doris: { enabled: false },
     grafana: { storage: '10Gi' },
     logging: { loki: { storage: '20Gi', retention: '336h' }, fluentBit: { extraNamespaces: ['monitoring', 'velero', 'victoria-metrics'] } },
     backup: { ttl: '720h0m0s', unprotectedVolumes: minioWithoutOffClusterCopy('data-platform') },
     // Published through the Cloudflare tunnel to ingress-nginx (plain HTTP inside: no HTTPS redirect), certificates
-    // from cert-manager, single sign-on by ingress-nginx external authentication that returns the user in X-WEBAUTH-USER.
+    // from cert-manager, single sign-on through the declared auth proxy (external.authProxy).
     ingress: {
       tls: { clusterIssuer: 'letsencrypt-prod' },
       sslRedirect: false,
-      singleSignOn: {
-        authUrl: 'https://auth.254carbon.com/oauth2/auth',
-        signinUrl: 'https://auth.254carbon.com/oauth2/start?rd=https://$host$escaped_request_uri',
-        responseHeaders: ['X-WEBAUTH-USER', 'X-WEBAUTH-EMAIL'],
-      },
+      singleSignOn: true,
     },
     networkPolicies: { defaultDeny: true },
   },

@@ -4,8 +4,10 @@
 # `replace` lines, which `go install mod@ver` refuses to honour).
 #
 #   tools/kyverno/build.sh            -> builds once, prints the binary path as the LAST stdout line
+#   tools/kyverno/build.sh 1.11       -> the same for the wrapper module in tools/kyverno/v1.11 (Kyverno 1.11.0,
+#                                        the version the live cluster runs)
 #
-# - If $KYVERNO_BIN is set and executable, it is used as is (no build).
+# - If $KYVERNO_BIN (with a version argument: $KYVERNO_BIN_1_11) is set and executable, it is used as is (no build).
 # - Output: ${XDG_CACHE_HOME:-$HOME/.cache}/254carbon-tools/kyverno-<version>/kyverno
 #   If that file exists already, this is a fast no-op (no `go` invocation at all).
 # - Go caches default to ${XDG_CACHE_HOME:-$HOME/.cache}/254carbon-tools/go/{mod,build}
@@ -15,6 +17,12 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [[ $# -gt 0 ]]; then
+  [[ "$1" =~ ^[0-9]+\.[0-9]+$ && -f "$here/v$1/go.mod" ]] || { echo "build.sh: no wrapper module for Kyverno '$1' (expected $here/v$1/go.mod)" >&2; exit 2; }
+  here="$here/v$1"
+  override="KYVERNO_BIN_${1//./_}"   # e.g. KYVERNO_BIN_1_11 (KYVERNO_BIN is the default version's)
+  KYVERNO_BIN="${!override:-}"
+fi
 
 if [[ -n "${KYVERNO_BIN:-}" ]]; then
   if [[ -x "$KYVERNO_BIN" && ! -d "$KYVERNO_BIN" ]]; then

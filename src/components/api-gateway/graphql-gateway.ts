@@ -80,7 +80,7 @@ export class GraphqlGateway extends PlatformComponent {
         }],
       },
     });
-    if (cfg.replicas > 1) this.addPodDisruptionBudget(workload);
+    // The PodDisruptionBudget (replicas > 1) and the topology spread come from PlatformAvailability.
 
     this.addDiscoverable({
       id: 'graphql-api', name: 'GraphQL API', category: 'api', icon: 'code',

@@ -7,6 +7,7 @@ import { httpProbe } from '../../core/workload';
 import { publicHost } from '../../core/hosts';
 import type { EnvironmentConfig } from '../../config/schema';
 import { DATASOURCE_UIDS, platformDashboards } from './dashboards';
+import { loginHeaderOf } from '../../core/auth-proxy';
 
 /** Grafana's Service (`grafana` in prod; other environments carry their `sharedObjectSuffix`) in Grafana's namespace. */
 export function grafanaServiceFor(env: EnvironmentConfig): ServiceDescriptor<'grafana'> {
@@ -84,7 +85,7 @@ export class Grafana extends PlatformComponent {
     const usable = props.loki ? dashboards : Object.fromEntries(Object.entries(dashboards).filter(([, d]) =>
       !JSON.stringify(d).includes(`"uid":"${DATASOURCE_UIDS.loki}"`)));
 
-    this.addConfigMap(names.config, { 'grafana.ini': grafanaIni(this.host, cfg.singleSignOn ? GRAFANA_IDENTITY_HEADER : undefined) }, role, version, namespace);
+    this.addConfigMap(names.config, { 'grafana.ini': grafanaIni(this.host, cfg.singleSignOn ? loginHeaderOf(env) : undefined) }, role, version, namespace);
     this.addConfigMap(names.provisioning, {
       'datasources.yaml': toYaml({ apiVersion: 1, datasources }),
       'dashboards.yaml': toYaml({
@@ -145,13 +146,10 @@ export class Grafana extends PlatformComponent {
       id: 'grafana', name: 'Grafana', category: 'monitoring', icon: 'activity',
       description: 'Dashboards and logs of the platform',
       service: this.service, port: 'grafana', health: { path: '/api/health' }, publicHost: 'grafana',
-      identityHeader: cfg.singleSignOn ? GRAFANA_IDENTITY_HEADER : undefined,
+      identityHeader: cfg.singleSignOn ? loginHeaderOf(env) : undefined,
     });
   }
 }
-
-/** The header Grafana's auth proxy trusts when `components.grafana.singleSignOn` is on. */
-export const GRAFANA_IDENTITY_HEADER = 'X-WEBAUTH-USER';
 
 /**
  * `grafana.ini`: login form with the admin user, no sign-up, no anonymous access, and no auth proxy unless an
@@ -194,7 +192,9 @@ export function grafanaIni(host: string, identityHeader?: string): string {
     // No login by request header unless the ingress sets it and nothing else reaches the Service (network
     // policy): anything that can reach the Service could otherwise claim any user.
     '[auth.proxy]',
-    ...(identityHeader ? ['enabled = true', `header_name = ${identityHeader}`, 'header_property = username', 'auto_sign_up = true'] : ['enabled = false']),
+    // The header is the declared auth proxy's login header (external.authProxy.loginHeader); Grafana looks the
+    // user up by e-mail when it carries the e-mail address, else by login name.
+    ...(identityHeader ? ['enabled = true', `header_name = ${identityHeader}`, `header_property = ${/email/i.test(identityHeader) ? 'email' : 'username'}`, 'auto_sign_up = true'] : ['enabled = false']),
     '',
     '[log]',
     'mode = console',

@@ -7,7 +7,7 @@ import { SecretDescriptor, ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { httpProbe } from '../../core/workload';
 import { PolicyException } from '../../../imports/kyverno.io';
-import { admittedObjects, simulateAdmission } from '../../platform/policies/admission';
+import { admittedObjects, CONTROLLER_MANAGER_USER, CREATING_CONTROLLER, simulateAdmission } from '../../platform/policies/admission';
 import { policiesInUse } from '../../platform/policies/policies';
 import { migrationScript, MigrationPhase } from './migration';
 
@@ -231,23 +231,42 @@ export class MinIO extends PlatformComponent {
     const manifest = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'minio', namespace: this.ns, labels: { app: 'minio' } }, spec: sts.toJson().spec };
     const policies = policiesInUse(env.name, [this.ns], env.components.policies.librarySets);
     const failing = simulateAdmission(admittedObjects(manifest), policies, []).filter((v) => v.result === 'fail');
-    const byPolicy = new Map<string, Set<string>>();
-    for (const v of failing) byPolicy.set(v.policy, (byPolicy.get(v.policy) ?? new Set()).add(v.rule));
-    if (byPolicy.size === 0) return;
-    new PolicyException(this, 'PolicyException.minio-legacy', {
-      metadata: {
-        name: 'minio-legacy',
-        labels: this.labelsFor('policy-exception', 'v1'),
-        annotations: { 'policies.254carbon.com/reasons': 'minio: the legacy FS-format server runs unchanged (root, no security context) until the lake migration is done; it is never restarted with another spec' },
-      },
-      spec: {
-        exceptions: [...byPolicy].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([policyName, rules]) => ({ policyName, ruleNames: [...rules].sort() })),
-        match: { any: [
-          { resources: { kinds: ['StatefulSet'], namespaces: [this.ns], names: ['minio'] } },
-          { resources: { kinds: ['Pod'], namespaces: [this.ns], names: ['minio-0'], selector: { matchLabels: { app: 'minio' } } } },
-        ] },
-      },
+    // The StatefulSet itself fails the autogen rules; its pod the pod rules. The pod's exception is not borrowable:
+    // it matches only when the StatefulSet controller creates the pod (a hand-made pod named minio-0 is refused).
+    const listOf = (pick: (rule: string) => boolean) => {
+      const byPolicy = new Map<string, Set<string>>();
+      for (const v of failing.filter((x) => pick(x.rule))) byPolicy.set(v.policy, (byPolicy.get(v.policy) ?? new Set()).add(v.rule));
+      return [...byPolicy].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([policyName, rules]) => ({ policyName, ruleNames: [...rules].sort() }));
+    };
+    const metadata = (name: string) => ({
+      name,
+      labels: this.labelsFor('policy-exception', 'v1'),
+      annotations: { 'policies.254carbon.com/reasons': 'minio: the legacy FS-format server runs unchanged (root, no security context) until the lake migration is done; it is never restarted with another spec' },
     });
+    const own = listOf((r) => r.startsWith('autogen-'));
+    if (own.length > 0) {
+      new PolicyException(this, 'PolicyException.minio-legacy', {
+        metadata: metadata('minio-legacy'),
+        spec: { exceptions: own, match: { any: [{ resources: { kinds: ['StatefulSet'], namespaces: [this.ns], names: ['minio'] } }] } },
+      });
+    }
+    const pods = listOf((r) => !r.startsWith('autogen-'));
+    if (pods.length > 0) {
+      new PolicyException(this, 'PolicyException.minio-legacy-pods', {
+        metadata: metadata('minio-legacy-pods'),
+        spec: {
+          background: false,
+          exceptions: pods,
+          match: { any: [{
+            resources: { kinds: ['Pod'], namespaces: [this.ns], names: ['minio-0'], selector: { matchLabels: { app: 'minio' } } },
+            subjects: [
+              { kind: 'ServiceAccount', name: CREATING_CONTROLLER.StatefulSet.pods, namespace: 'kube-system' },
+              { kind: 'User', name: CONTROLLER_MANAGER_USER },
+            ],
+          }] },
+        },
+      });
+    }
   }
 
   private checkBucket(bucket: string, key: string): void {

@@ -118,8 +118,7 @@ export class PortalServices extends PlatformComponent {
     if (cfg.autoscaling) {
       this.addHorizontalPodAutoscaler(workload, { name: PORTAL_HPA, ...cfg.autoscaling });
     }
-    const guaranteed = cfg.autoscaling ? cfg.autoscaling.minReplicas : (cfg.replicas ?? 1);
-    if (guaranteed > 1) this.addPodDisruptionBudget(workload);
+    // The PodDisruptionBudget (HPA minReplicas > 1) and the topology spread come from PlatformAvailability.
   }
 
   private addRbac(version: string, discovery: boolean): void {

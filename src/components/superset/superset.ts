@@ -1,3 +1,5 @@
+import type { EnvironmentConfig } from '../../config/schema';
+import { loginHeaderOf } from '../../core/auth-proxy';
 import { Construct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps, WorkloadIdentity } from '../../core/component';
 import { PlatformConfigError } from '../../core/errors';
@@ -8,8 +10,14 @@ import { REDIS_PASSWORD_SECRET, REDIS_SERVICE, RedisPasswordKey } from '../redis
 import { SUPERSET_LEGACY_SECRET, SUPERSET_SECRET, SupersetSecretKey } from './secrets';
 import { compareStrings } from '../../core/order';
 
-/** The header Superset's remote-user auth trusts (`AUTH_REMOTE_USER_ENV_VAR = HTTP_X_WEBAUTH_USER`). */
-export const SUPERSET_IDENTITY_HEADER = 'X-WEBAUTH-USER';
+/**
+ * The header Superset's remote-user auth trusts: the declared auth proxy's login header
+ * (`external.authProxy.loginHeader`, oauth2-proxy's `X-Auth-Request-Email` by default), read by FAB from the WSGI
+ * environ as `HTTP_<HEADER>` (`AUTH_REMOTE_USER_ENV_VAR`).
+ */
+export function supersetIdentityHeader(env: EnvironmentConfig): string {
+  return loginHeaderOf(env);
+}
 
 /** The Superset web Service, `superset` on 8088, as in the reference pack (the Ingress backend). */
 export const SUPERSET_SERVICE: ServiceDescriptor<'superset'> = { component: 'superset', name: 'superset', ports: { superset: 8088 } };
@@ -180,7 +188,7 @@ export class Superset extends PlatformComponent {
 
     this.configFile = renderConfig({
       redis, redisAuth: redisPasswordSecret !== undefined, databases: this.redisDatabases, trinoUri: this.trinoUri,
-      remoteUserAuth: cfg.remoteUserAuth, featureFlags: flags,
+      remoteUserAuth: cfg.remoteUserAuth, identityHeader: supersetIdentityHeader(this.environment), featureFlags: flags,
     });
     this.addConfigMap(SUPERSET_CONFIG_MAP, { 'superset_config.py': this.configFile }, 'config', version);
 
@@ -251,7 +259,7 @@ export class Superset extends PlatformComponent {
         description: 'Dashboards and SQL exploration',
         service: SUPERSET_SERVICE, port: 'superset', health: { path: '/health' }, publicHost: 'superset',
         // With remote-user auth Superset logs in whoever this header names: reachable from the ingress only.
-        identityHeader: cfg.remoteUserAuth ? SUPERSET_IDENTITY_HEADER : undefined,
+        identityHeader: cfg.remoteUserAuth ? supersetIdentityHeader(this.environment) : undefined,
       });
     }
     this.addDeployment(web, {
@@ -323,6 +331,8 @@ interface ConfigInput {
   readonly databases: SupersetRedisDatabases;
   readonly trinoUri?: string;
   readonly remoteUserAuth: boolean;
+  /** The login header remote-user auth trusts. */
+  readonly identityHeader: string;
   readonly featureFlags: Readonly<Record<string, boolean>>;
 }
 
@@ -412,9 +422,9 @@ export function renderConfig(c: ConfigInput): string {
     'WTF_CSRF_ENABLED = True',
     '',
     ...(c.remoteUserAuth ? [
-      '# The ingress (Cloudflare Access) authenticates and forwards the user in the X-WEBAUTH-USER header.',
+      `# The ingress's single sign-on (the declared auth proxy) authenticates and forwards the user in ${c.identityHeader}.`,
       'AUTH_TYPE = AUTH_REMOTE_USER',
-      `AUTH_REMOTE_USER_ENV_VAR = "HTTP_${SUPERSET_IDENTITY_HEADER.replace(/-/g, '_').toUpperCase()}"`,
+      `AUTH_REMOTE_USER_ENV_VAR = "HTTP_${c.identityHeader.replace(/-/g, '_').toUpperCase()}"`,
       'AUTH_USER_REGISTRATION = True',
       'AUTH_USER_REGISTRATION_ROLE = "Gamma"',
     ] : [

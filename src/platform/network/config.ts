@@ -14,8 +14,6 @@ export const podPeer = z.strictObject({
 });
 export type PodPeer = z.infer<typeof podPeer>;
 
-const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, { message: "not an HTTP header name; write e.g. 'X-WEBAUTH-USER'" });
-
 /** Environment values of the Ingresses of the user-facing endpoints. */
 export const ingressConfig = z.strictObject({
   /** Render an Ingress per user-facing endpoint (false: nothing is published; the portal lists no public URL). */
@@ -46,19 +44,12 @@ export const ingressConfig = z.strictObject({
    */
   sslRedirect: z.boolean().default(true),
   /**
-   * Single sign-on at the ingress (ingress-nginx external authentication): every request is checked at `authUrl`,
-   * unauthenticated users are sent to `signinUrl`, and the listed headers of the authentication response are set on
-   * the request to the Service, replacing any the client sent. A Service that trusts a login header needs it here.
-   * @default - none: no external authentication at the ingress
+   * Single sign-on at the ingress (ingress-nginx external authentication) through the environment's declared
+   * `external.authProxy`: every request is checked at its `authUrl`, unauthenticated users are sent to its
+   * `signinUrl`, and every identity header the proxy sets is copied from its authentication response onto the
+   * request to the Service, replacing any value the client sent. A Service that trusts a login header needs it.
    */
-  singleSignOn: z.strictObject({
-    /** The URL every request is checked at (`nginx.ingress.kubernetes.io/auth-url`; 2xx lets it through). */
-    authUrl: z.url({ protocol: /^https?$/ }),
-    /** Where unauthenticated users are sent to log in (`nginx.ingress.kubernetes.io/auth-signin`). */
-    signinUrl: z.string().regex(/^https:\/\/\S+$/, { message: 'not an https URL' }),
-    /** Headers of the authentication response set on the request to the Service (`auth-response-headers`). */
-    responseHeaders: z.array(headerName).min(1),
-  }).optional(),
+  singleSignOn: z.boolean().default(false),
 });
 export type IngressConfig = z.infer<typeof ingressConfig>;
 

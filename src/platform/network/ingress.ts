@@ -5,6 +5,7 @@ import { PlatformConfigError, PlatformValidationError } from '../../core/errors'
 import type { DiscoverableEndpoint } from '../../core/graph';
 import { publicHost } from '../../core/hosts';
 import type { EnvironmentConfig } from '../../config/schema';
+import { identityHeadersOf } from '../../core/auth-proxy';
 
 /** The ingress-nginx annotation prefix. */
 export const NGINX = 'nginx.ingress.kubernetes.io';
@@ -37,6 +38,10 @@ export function publishedEndpoints(env: EnvironmentConfig, endpoints: readonly D
  */
 export function identityHeaderProblems(env: EnvironmentConfig, endpoints: readonly DiscoverableEndpoint[]): PlatformConfigError[] {
   const out: PlatformConfigError[] = [];
+  if (env.components.ingress.enabled && env.components.ingress.singleSignOn && !env.external.authProxy) {
+    out.push(new PlatformConfigError(`environment '${env.name}', components.ingress.singleSignOn`, 'single sign-on is on, but no auth proxy is declared',
+      "declare it under external.authProxy (setXAuthRequest, authUrl, signinUrl), or set components.ingress.singleSignOn: false"));
+  }
   for (const d of endpoints.filter((x) => x.identityHeader)) {
     const where = `environment '${env.name}', component '${d.component}', endpoint '${d.id}'`;
     const header = d.identityHeader!;
@@ -45,9 +50,10 @@ export function identityHeaderProblems(env: EnvironmentConfig, endpoints: readon
     if (!env.components.ingress.enabled || !d.publicHost) {
       out.push(new PlatformConfigError(where, `${untrusted}, but the environment publishes it through no Ingress, so nothing sets that header`,
         `enable components.ingress with singleSignOn, or turn off the header login of '${d.component}'`));
-    } else if (!sso || !sso.responseHeaders.some((h) => h.toLowerCase() === header.toLowerCase())) {
-      out.push(new PlatformConfigError(`${where}, components.ingress.singleSignOn`, `${untrusted}, but the ingress does not set it from its authentication response${sso ? ` (it sets ${sso.responseHeaders.join(', ')})` : ''}, so a client could send its own`,
-        `add '${header}' to components.ingress.singleSignOn.responseHeaders (and configure singleSignOn), or turn off the header login of '${d.component}'`));
+    } else if (!identityHeadersOf(env).some((h) => h.toLowerCase() === header.toLowerCase())) {
+      const sets = identityHeadersOf(env);
+      out.push(new PlatformConfigError(`${where}, components.ingress.singleSignOn`, `${untrusted}, but the ingress does not set it from its authentication response${sso && sets.length ? ` (the auth proxy sets ${sets.join(', ')})` : ''}, so a client could send its own`,
+        `turn on components.ingress.singleSignOn with an external.authProxy, trust one of the headers it sets (external.authProxy.loginHeader), or turn off the header login of '${d.component}'`));
     }
     if (!env.components.networkPolicies.enabled) {
       out.push(new PlatformConfigError(`${where}, components.networkPolicies.enabled`, `${untrusted}, so it must be reachable from the ingress controller only, but network policies are off`,
@@ -83,12 +89,15 @@ export class PlatformIngresses extends PlatformComponent {
     const cfg = this.environment.components.ingress;
     const out: Record<string, string> = { [`${NGINX}/ssl-redirect`]: String(cfg.sslRedirect && cfg.tls.enabled) };
     if (cfg.tls.enabled && cfg.tls.clusterIssuer) out['cert-manager.io/cluster-issuer'] = cfg.tls.clusterIssuer;
-    if (cfg.singleSignOn) {
-      out[`${NGINX}/auth-url`] = cfg.singleSignOn.authUrl;
-      out[`${NGINX}/auth-signin`] = cfg.singleSignOn.signinUrl;
-      // Copied from the authentication response onto the upstream request (proxy_set_header): a value the
-      // client sent in the same header is replaced, or dropped when the response has none.
-      out[`${NGINX}/auth-response-headers`] = cfg.singleSignOn.responseHeaders.join(',');
+    const proxy = this.environment.external.authProxy;
+    if (cfg.singleSignOn && proxy) {
+      out[`${NGINX}/auth-url`] = proxy.authUrl;
+      out[`${NGINX}/auth-signin`] = proxy.signinUrl;
+      // Copied from the authentication response onto the upstream request (ingress-nginx buildAuthResponseHeaders:
+      // `auth_request_set $authHeaderN $upstream_http_<name>; proxy_set_header '<Name>' $authHeaderN;`): a value the
+      // client sent in the same header is replaced, or dropped when the response has none. All of the proxy's
+      // identity headers are listed, so that no client can send its own copy of any of them.
+      out[`${NGINX}/auth-response-headers`] = identityHeadersOf(this.environment).join(',');
     }
     return out;
   }

@@ -3,6 +3,18 @@ import type { EnvironmentConfig } from '../../config/schema';
 import type { PodPeer } from './config';
 import { ingressVerdict, NAMESPACE_NAME_LABEL, PodRef, selects } from './evaluate';
 import { compareStrings } from '../../core/order';
+import { PART_OF } from '../../core/labels';
+
+/** The label every pod of the platform carries: the environment's default deny selects exactly those pods. */
+export const PLATFORM_POD_SELECTOR: Readonly<Record<string, string>> = { 'app.kubernetes.io/part-of': PART_OF };
+
+/**
+ * The namespaces whose platform pods the policies isolate: the environment's, and each shared namespace where a
+ * component of the platform runs workloads (Grafana in `monitoring`, Loki and Fluent Bit in the logging namespace).
+ */
+export function policedNamespaces(env: EnvironmentConfig, workloads: readonly WorkloadRecord[]): string[] {
+  return [...new Set([env.namespace, ...workloads.map((w) => w.namespace)])].sort(compareStrings);
+}
 
 /** The annotation that says which paths of the graph a policy opens. */
 export const ALLOWS_ANNOTATION = 'platform.254carbon.com/allows';
@@ -101,12 +113,17 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
   const cfg = env.components.networkPolicies;
   const ns = env.namespace;
   const problems: string[] = [];
-  const policies = new Map<string, { namespace: string; allows: Set<string>; spec: Record<string, any> }>();
-  const put = (name: string, namespace: string, allows: string, spec: Record<string, any>) => {
-    const existing = policies.get(name);
+  const policies = new Map<string, { name: string; namespace: string; allows: Set<string>; spec: Record<string, any> }>();
+  // Names in a shared namespace carry the environment's suffix (the environments of a cluster share it).
+  const put = (base: string, namespace: string, allows: string, spec: Record<string, any>) => {
+    const suffix = env.sharedObjectSuffix;
+    const carries = suffix === '' || base.endsWith(suffix) || base.includes(`${suffix}-`); // e.g. from the Service loki-dev
+    const name = namespace === ns || carries ? base : `${base}${suffix}`;
+    const existing = policies.get(`${namespace}/${name}`);
     if (existing) existing.allows.add(allows);
-    else policies.set(name, { namespace, allows: new Set([allows]), spec });
+    else policies.set(`${namespace}/${name}`, { name, namespace, allows: new Set([allows]), spec });
   };
+  const policed = new Set(policedNamespaces(env, inputs.workloads));
 
   const pods = componentPods(inputs.workloads, inputs.clientPods, problems);
   const services = inputs.services.map((m) => serviceFacts(m, ns));
@@ -120,7 +137,33 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
   const trustingComponents = new Set([...trusting.values()].filter((d) => (d.service.namespace ?? ns) === ns).map((d) => d.component));
 
   if (cfg.defaultDeny) {
-    put('default-deny-ingress', ns, 'nothing: every other policy opens one path', { podSelector: {}, policyTypes: ['Ingress'] });
+    // The platform's pods only: pods of the namespace the platform does not own (the PostgreSQL servers behind
+    // the external services, anything else the cluster runs there) keep their own policies, or none.
+    put('default-deny-ingress', ns, 'nothing: every other policy opens one path (selects the platform\'s pods only)',
+      { podSelector: { matchLabels: { ...PLATFORM_POD_SELECTOR } }, policyTypes: ['Ingress'] });
+    // Pods a platform Service selects that do not carry the platform's label (the legacy MinIO server, kept with
+    // its live labels during the lake migration): denied too, so that only the declared edges reach them.
+    const unlabelled = new Map<string, ServiceFacts>();
+    for (const svc of services.filter((x) => x.namespace === ns && Object.keys(x.selector).length > 0)) {
+      if (inputs.workloads.some((w) => w.namespace === ns && selects({ matchLabels: { ...svc.selector } }, w.podLabels))) continue;
+      const key = JSON.stringify(Object.entries(svc.selector).sort(([x], [y]) => compareStrings(x, y)));
+      if (!unlabelled.has(key) || compareStrings(svc.name, unlabelled.get(key)!.name) < 0) unlabelled.set(key, svc);
+    }
+    for (const svc of [...unlabelled.values()].sort((x, y) => compareStrings(x.name, y.name))) {
+      put(`default-deny-ingress-${svc.name}-pods`, ns, `nothing into the pods Service ${svc.name} selects, which lack the platform's label: every other policy opens one path`,
+        { podSelector: { matchLabels: { ...svc.selector } }, policyTypes: ['Ingress'] });
+    }
+    // In a shared namespace: each component's own pods (never the namespace's other tenants).
+    for (const [component, groups] of [...pods].sort(([a], [b]) => compareStrings(a, b))) {
+      const shared = groups.filter((x) => x.namespace !== ns && policed.has(x.namespace) && inputs.workloads.some((w) => w.component === component && w.namespace === x.namespace));
+      // A component with pods in several shared namespaces (the backup's volume copies) gets one policy in each,
+      // named after the namespace too: every object of a component is one file `<Kind>.<name>.yaml`.
+      const several = new Set(shared.map((x) => x.namespace)).size > 1;
+      for (const g of shared) {
+        put(several ? `default-deny-ingress-${component}-${g.namespace}` : `default-deny-ingress-${component}`, g.namespace, `nothing into the pods of ${component}: every other policy opens one path`,
+          { podSelector: { matchLabels: { ...g.podSelector } }, policyTypes: ['Ingress'] });
+      }
+    }
   }
 
   // Within a component (e.g. DolphinScheduler master ↔ worker RPC, Trino coordinator ↔ workers, the ZooKeeper
@@ -155,10 +198,10 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
       problems.push(`edge ${what}: ${d.name} trusts the ${d.identityHeader} login header, so only the ingress controller may reach Service ${svc.name}. Fix: remove the edge, or turn off the header login of '${d.component}'`);
       continue;
     }
-    if (svc.namespace !== ns) continue; // another namespace: not isolated by this environment
+    if (!policed.has(svc.namespace)) continue; // a namespace where the platform runs nothing: not isolated here
     // A self edge is covered by the component's internal policy when the Service selects the component's own
     // workloads; not when it selects pods outside the graph (e.g. the legacy MinIO server kept as it runs).
-    if (e.from === e.to && !e.scrape && inputs.workloads.some((w) => w.component === e.from && w.namespace === ns && selects({ matchLabels: { ...svc.selector } }, w.podLabels))) continue;
+    if (e.from === e.to && !e.scrape && svc.namespace === ns && inputs.workloads.some((w) => w.component === e.from && w.namespace === ns && selects({ matchLabels: { ...svc.selector } }, w.podLabels))) continue;
     const ports = e.detail === undefined ? svc.ports : svc.ports.filter((p) => p.name === e.detail);
     if (ports.length === 0) {
       problems.push(`edge ${what}: Service ${svc.name} has no port '${e.detail}'. Fix: use one of ${svc.ports.map((p) => p.name).join(', ')}`);
@@ -177,10 +220,10 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
         continue;
       }
     }
-    put(name, ns, what, {
+    put(name, svc.namespace, what, {
       podSelector: { matchLabels: { ...svc.selector } },
       policyTypes: ['Ingress'],
-      ingress: [{ from: clients.map((c) => peerFor(c, ns)), ports: ports.map(policyPort) }],
+      ingress: [{ from: clients.map((c) => peerFor(c, svc.namespace)), ports: ports.map(policyPort) }],
     });
   }
 
@@ -194,7 +237,7 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
         const b = path.backend?.service;
         const svc = b ? serviceNamed(b.name, ingNs) : undefined;
         if (!b || !svc) continue; // the reference check reports a backend that is not a synthesized Service
-        if (svc.namespace !== ns && !trusting.has(`${svc.namespace}/${svc.name}`)) continue;
+        if (!policed.has(svc.namespace) && !trusting.has(`${svc.namespace}/${svc.name}`)) continue;
         const ports = svc.ports.filter((p) => (b.port?.number !== undefined ? p.port === b.port.number : p.name === b.port?.name));
         if (ports.length === 0) continue;
         put(`allow-ingress-to-${ing.metadata.name}`, svc.namespace, `ingress controller → ${svc.name}:${ports.map((p) => p.name).join(',')} (Ingress ${ing.metadata.name}, ${rule.host})`, {
@@ -208,7 +251,7 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
 
   if (cfg.restrictEgress) planEgress(inputs, pods, serviceNamed, put, problems);
 
-  const out: PlannedPolicy[] = [...policies].map(([name, p]) => ({ name, namespace: p.namespace, allows: [...p.allows].sort(), spec: p.spec }))
+  const out: PlannedPolicy[] = [...policies.values()].map((p) => ({ name: p.name, namespace: p.namespace, allows: [...p.allows].sort(), spec: p.spec }))
     .sort((a, b) => compareStrings(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
   return { policies: out, problems };
 }
@@ -278,10 +321,34 @@ export function verifyPlan(inputs: NetworkPolicyInputs, plan: NetworkPolicyPlan)
     .filter((w) => w.namespace === (svc.metadata.namespace ?? ns) && Object.keys(svc.spec?.selector ?? {}).length > 0 && selects({ matchLabels: svc.spec.selector }, w.podLabels))
     .map((w) => ({ namespace: w.namespace, labels: w.podLabels }));
   const prometheus = env.components.networkPolicies.prometheus;
+  const policed = new Set(policedNamespaces(env, inputs.workloads));
+  for (const w of inputs.workloads.filter((x) => policed.has(x.namespace))) {
+    if (!selects({ matchLabels: { ...PLATFORM_POD_SELECTOR } }, w.podLabels)) {
+      problems.push(`${w.kind} ${w.namespace}/${w.name}: its pods lack ${JSON.stringify(PLATFORM_POD_SELECTOR)}, so the default deny does not isolate them. Fix: create it with the PlatformComponent helpers`);
+    }
+  }
+  // External dependencies in a policed namespace (e.g. the PostgreSQL servers): every edge to them is admitted.
+  // Their pods are the declared `pods.podSelector` labels (else a pod with no label of the platform's).
+  for (const e of inputs.edges.filter((x) => x.kind === 'service' && x.to === 'external')) {
+    const ext = env.external.services[e.target];
+    if (!ext?.service) continue; // off-cluster
+    const extNs = ext.namespace ?? ns;
+    if (!policed.has(extNs)) continue;
+    const labels = ext.pods?.podSelector ?? {};
+    const clash = inputs.workloads.find((w) => w.namespace === extNs && Object.keys(labels).length > 0 && selects({ matchLabels: labels }, w.podLabels));
+    if (clash) problems.push(`external.services.${e.target}.pods.podSelector ${JSON.stringify(labels)} also selects the platform's ${clash.kind} ${clash.name}. Fix: give the labels of the external server's pods only`);
+    for (const from of clientsOf(e.from)) {
+      const v = ingressVerdict(manifests, from, { namespace: extNs, labels }, ext.pods?.targetPort ?? ext.port);
+      if (v.isolated && v.allowedBy.length === 0) {
+        problems.push(`edge ${e.from} → external ${e.target} (${ext.service}.${extNs}:${ext.port}): no policy admits it, but a policy isolates its pods. Fix: this is a bug of the policy derivation`);
+      }
+    }
+  }
   for (const e of inputs.edges) {
     if (e.kind !== 'service' || e.to === 'external') continue;
-    const svc = inputs.services.find((s) => s.metadata.name === e.target && (s.metadata.namespace ?? ns) === ns);
-    if (!svc) continue;
+    const candidates = inputs.services.filter((s) => s.metadata.name === e.target);
+    const svc = candidates.find((s) => (s.metadata.namespace ?? ns) === ns) ?? (candidates.length === 1 ? candidates[0] : undefined);
+    if (!svc || !policed.has(svc.metadata.namespace ?? ns)) continue;
     const port = (svc.spec.ports ?? []).find((p: any) => p.name === e.detail);
     if (!port) continue;
     const clients = e.scrape ? [{ namespace: prometheus.namespace, labels: prometheus.podSelector }] : clientsOf(e.from);

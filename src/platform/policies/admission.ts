@@ -40,6 +40,55 @@ export interface PolicyInUse {
   readonly namespaces?: readonly string[];
 }
 
+/** Who sends an admission request (the `userInfo` Kyverno matches an exception's `subjects` against). */
+export interface RequestUser { readonly username: string; readonly groups: readonly string[] }
+
+/**
+ * The controllers of kube-controller-manager that create the objects of each workload kind, by the name of the
+ * client each one builds (`ClientOrDie("<name>")`, kubernetes v1.28.15 cmd/kube-controller-manager/app/apps.go
+ * and batch.go). With `--use-service-account-credentials` (kubeadm's default) each acts as the ServiceAccount
+ * `kube-system/<name>`; without it, all of them act as the controller manager's own user.
+ */
+export const CREATING_CONTROLLER: Readonly<Record<string, { readonly pods: string; readonly jobs?: string }>> = {
+  Deployment: { pods: 'replicaset-controller' }, // Deployment → ReplicaSet (deployment-controller) → Pods
+  StatefulSet: { pods: 'statefulset-controller' },
+  DaemonSet: { pods: 'daemon-set-controller' },
+  Job: { pods: 'job-controller' },
+  CronJob: { pods: 'job-controller', jobs: 'cronjob-controller' },
+};
+/** The user kube-controller-manager acts as without `--use-service-account-credentials`. */
+export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
+
+/** A controller's ServiceAccount as an admission request's user. */
+export const controllerUser = (controller: string): RequestUser => ({
+  username: `system:serviceaccount:kube-system:${controller}`,
+  groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+});
+/** Argo CD's application controller, which creates the workloads themselves. */
+export const ARGOCD_USER: RequestUser = {
+  username: 'system:serviceaccount:argocd:argocd-application-controller',
+  groups: ['system:serviceaccounts', 'system:serviceaccounts:argocd', 'system:authenticated'],
+};
+/** A person with kubectl: who creates a hand-made object. */
+export const HUMAN_USER: RequestUser = { username: 'jane@254carbon.com', groups: ['platform-admins', 'system:authenticated'] };
+
+const requesters = new WeakMap<object, RequestUser>();
+/** Who creates `obj` in the simulation (set by `admittedObjects`; anything else is hand-made by a person). */
+export function requesterOf(obj: Record<string, any>): RequestUser {
+  return requesters.get(obj) ?? HUMAN_USER;
+}
+/** `obj` with its requester recorded. */
+export function requestedBy<T extends Record<string, any>>(obj: T, user: RequestUser): T {
+  requesters.set(obj, user);
+  return obj;
+}
+
+/** The pod template metadata of a workload, or a Pod's own metadata. */
+export function podMetaOf(obj: Record<string, any>): Record<string, any> | undefined {
+  if (obj.kind === 'Pod') return obj.metadata;
+  return obj.kind === 'CronJob' ? obj.spec?.jobTemplate?.spec?.template?.metadata : obj.spec?.template?.metadata;
+}
+
 /** A PolicyException (kyverno.io/v2beta1) as JSON. */
 export type ExceptionJson = Record<string, any>;
 
@@ -74,19 +123,23 @@ export function admittedObjects(workload: Record<string, any>): Array<Record<str
     Job: `${name}-x2x7q`,
     CronJob: `${name}-28950000-x2x7q`,
   };
-  const out: Array<Record<string, any>> = [workload];
+  const ctl = CREATING_CONTROLLER[workload.kind];
+  const out: Array<Record<string, any>> = [requestedBy(workload, ARGOCD_USER)];
   if (workload.kind === 'CronJob') {
-    out.push({
+    out.push(requestedBy({
       apiVersion: 'batch/v1', kind: 'Job',
       metadata: { name: `${name}-28950000`, namespace, labels: { ...(workload.spec.jobTemplate.metadata?.labels ?? {}) } },
       spec: workload.spec.jobTemplate.spec,
-    });
+    }, controllerUser(ctl.jobs!)));
   }
-  out.push({
+  out.push(requestedBy({
     apiVersion: 'v1', kind: 'Pod',
-    metadata: { name: podName[workload.kind] ?? `${name}-x2x7q`, namespace, labels: { ...(template.metadata?.labels ?? {}) } },
+    metadata: {
+      name: podName[workload.kind] ?? `${name}-x2x7q`, namespace, labels: { ...(template.metadata?.labels ?? {}) },
+      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+    },
     spec: template.spec,
-  });
+  }, ctl ? controllerUser(ctl.pods) : HUMAN_USER));
   return out;
 }
 
@@ -105,11 +158,19 @@ function matchesFilter(filter: Record<string, any>, obj: Record<string, any>): b
   return true;
 }
 
-/** Whether a PolicyException's `match` selects `obj`. */
-export function exceptionMatches(exception: ExceptionJson, obj: Record<string, any>): boolean {
+/** Kyverno's `CheckSubjects` (pkg/utils/match/subjects.go): a ServiceAccount, User or Group subject matches the request's user. */
+function subjectsMatch(subjects: ReadonlyArray<Record<string, any>>, user: RequestUser): boolean {
+  return subjects.some((s) => (s.kind === 'ServiceAccount' ? wildcardMatch(`system:serviceaccount:${s.namespace}:${s.name}`, user.username)
+    : s.kind === 'User' ? wildcardMatch(s.name, user.username)
+      : s.kind === 'Group' ? user.groups.some((g) => wildcardMatch(s.name, g)) : false));
+}
+
+/** Whether a PolicyException's `match` selects `obj` created by `user` (default: `requesterOf(obj)`). */
+export function exceptionMatches(exception: ExceptionJson, obj: Record<string, any>, user: RequestUser = requesterOf(obj)): boolean {
   const m = exception.spec?.match ?? {};
-  if (m.any) return m.any.some((f: Record<string, any>) => matchesFilter(f, obj));
-  if (m.all) return m.all.every((f: Record<string, any>) => matchesFilter(f, obj));
+  const one = (f: Record<string, any>) => matchesFilter(f, obj) && (!f.subjects || subjectsMatch(f.subjects, user));
+  if (m.any) return m.any.some(one);
+  if (m.all) return m.all.every(one);
   return false;
 }
 
@@ -131,7 +192,7 @@ export function simulateAdmission(objects: ReadonlyArray<Record<string, any>>, p
       for (const r of p.definition.rules) {
         const rule = ruleNameFor(obj.kind, r.name, p.definition.autogenControllers);
         if (rule === undefined) continue;
-        const findings = r.evaluate(pod);
+        const findings = r.evaluate(pod, podMetaOf(obj));
         if (findings.length === 0) {
           verdicts.push({ resource, policy: p.name, rule, result: 'pass', findings });
           continue;

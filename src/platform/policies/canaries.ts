@@ -22,19 +22,29 @@ const bad = (name: string) => ({
   securityContext: {
     runAsNonRoot: false, readOnlyRootFilesystem: false, allowPrivilegeEscalation: true,
     capabilities: { add: ['NET_RAW', 'SYS_ADMIN'] }, seccompProfile: { type: 'Unconfined' },
+    // the baseline set's container fields
+    runAsUser: 0, privileged: true, procMount: 'Unmasked', seLinuxOptions: { type: 'spc_t', user: 'root' }, windowsOptions: { hostProcess: true },
   },
+  ports: [{ containerPort: 8080, hostPort: 80 }],
 });
 
 /** Canary objects in `namespace` (the environment's, so that the platform's policies apply to them). */
 export function canaries(namespace: string): Array<Record<string, any>> {
   const labels = { 'app.kubernetes.io/name': 'policy-canary' };
-  const badSpec = { initContainers: [bad('init')], containers: [bad('main')], volumes: [{ name: 'host', hostPath: { path: '/var/log' } }] };
-  const pod = (name: string, spec: Record<string, any>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels }, spec });
+  const badSpec = {
+    hostNetwork: true, hostPID: true,
+    securityContext: { runAsUser: 0, seLinuxOptions: { role: 'sysadm_r' }, sysctls: [{ name: 'kernel.msgmax', value: '65536' }] },
+    initContainers: [bad('init')], containers: [bad('main')],
+    volumes: [{ name: 'host', hostPath: { path: '/var/log' } }, { name: 'nfs', nfs: { server: 'nfs.example.com', path: '/' } }],
+  };
+  const apparmor = { 'container.apparmor.security.beta.kubernetes.io/main': 'unconfined' };
+  const pod = (name: string, spec: Record<string, any>, annotations?: Record<string, string>) =>
+    ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels, ...(annotations ? { annotations } : {}) }, spec });
   const objects = [
-    pod('canary-violates-everything', badSpec),
+    pod('canary-violates-everything', badSpec, apparmor),
     {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'canary-violates-everything', namespace, labels },
-      spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: badSpec } },
+      spec: { selector: { matchLabels: labels }, template: { metadata: { labels, annotations: apparmor }, spec: badSpec } },
     },
     {
       apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'canary-violates-everything', namespace, labels },
@@ -55,6 +65,14 @@ export function canaries(namespace: string): Array<Record<string, any>> {
       initContainers: [container('init', { securityContext: { ...restricted, runAsNonRoot: undefined, runAsUser: 0, readOnlyRootFilesystem: false } })],
       containers: [container('c')],
     }),
+    // host ports 5500 and 0: inside the alternate policy's range, but its two AnyNotIn conditions still both hold
+    pod('canary-host-ports-in-range', { containers: [container('c', { ports: [{ containerPort: 1, hostPort: 5500 }, { containerPort: 2, hostPort: 0 }] })] }),
+    // allowed values of the baseline fields: container_t, Default procMount, safe sysctl, runtime/default AppArmor, baseline capability
+    pod('canary-baseline-allowed', {
+      securityContext: { runAsNonRoot: true, seLinuxOptions: { type: 'container_t' }, sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] },
+      containers: [container('c', { securityContext: { ...restricted, procMount: 'Default', capabilities: { drop: ['ALL', 'CAP_NET_RAW'], add: ['CHOWN'] } } })],
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+    }, { 'container.apparmor.security.beta.kubernetes.io/c': 'runtime/default' }),
     // fully compliant
     pod('canary-compliant', { securityContext: { runAsNonRoot: true }, containers: [container('c')] }),
   ];

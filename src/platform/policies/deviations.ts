@@ -1,5 +1,5 @@
 import type { Deviation, DeviationKind } from '../../core/security';
-import { NET_RAW_DROPS, type LibraryPolicySet } from './rules';
+import { BASELINE_CAPABILITIES, NET_RAW_DROPS, type LibraryPolicySet } from './rules';
 
 /** A rule that a deviation makes a pod violate. */
 export interface DeviationRule {
@@ -27,6 +27,8 @@ export const DEVIATION_RULES: Readonly<Record<DeviationKind, readonly DeviationR
   runAsRoot: [
     { source: 'platform', policy: 'require-non-root', rule: 'run-as-non-root' },
     { source: 'pod-security-restricted', policy: 'require-run-as-nonroot', rule: 'run-as-non-root' },
+    // the restricted profile's runAsRoot sets runAsUser: 0 (core/security.ts)
+    { source: 'pod-security-restricted', policy: 'require-run-as-non-root-user', rule: 'run-as-non-root-user' },
   ],
   writableRootFilesystem: [
     { source: 'platform', policy: 'require-readonly-rootfs', rule: 'readonly-rootfs' },
@@ -35,12 +37,14 @@ export const DEVIATION_RULES: Readonly<Record<DeviationKind, readonly DeviationR
   addCapabilities: [
     { source: 'platform', policy: 'drop-net-raw', rule: 'drop-net-raw-cap', when: addsAny(NET_RAW_DROPS) },
     { source: 'pod-security-restricted', policy: 'disallow-capabilities-strict', rule: 'adding-capabilities-strict', when: addsOtherThan(['NET_BIND_SERVICE']) },
+    { source: 'pod-security-baseline', policy: 'disallow-capabilities', rule: 'adding-capabilities', when: addsOtherThan(BASELINE_CAPABILITIES) },
   ],
   privilegeEscalation: [
     { source: 'pod-security-restricted', policy: 'disallow-privilege-escalation', rule: 'privilege-escalation' },
   ],
   hostPathVolumes: [
     { source: 'pod-security-baseline', policy: 'disallow-host-path', rule: 'host-path' },
+    { source: 'pod-security-restricted', policy: 'restrict-volume-types', rule: 'restricted-volumes' },
   ],
   noProbes: [
     { source: 'best-practices', policy: 'require-pod-probes', rule: 'validate-probes' },

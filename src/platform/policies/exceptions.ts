@@ -1,6 +1,6 @@
 import type { WorkloadRecord } from '../../core/graph';
 import type { Deviation } from '../../core/security';
-import { ExceptionJson, PolicyInUse, ruleNamesForWorkload } from './admission';
+import { CONTROLLER_MANAGER_USER, CREATING_CONTROLLER, ExceptionJson, PolicyInUse, ruleNameFor, ruleNamesForWorkload } from './admission';
 import { DEVIATION_RULES, rulesOf } from './deviations';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, type LibraryPolicySet } from './rules';
 import { compareStrings } from '../../core/order';
@@ -77,7 +77,7 @@ export function planExceptions(env: string, workloads: readonly WorkloadUnderPol
     for (const p of [...policies, ...notInUse].filter(applies)) {
       const rulesInUse = inUse.has(p) ? librarySets : LIBRARY_POLICY_SETS;
       for (const r of p.definition.rules) {
-        for (const f of r.evaluate(pod)) {
+        for (const f of r.evaluate(pod, kind === 'CronJob' ? w.manifest.spec.jobTemplate.spec.template.metadata : w.manifest.spec.template.metadata)) {
           const candidates: Cover[] = f.container !== undefined
             ? (deviations.get(f.container) ?? []).map((d) => ({ container: f.container!, deviation: d }))
             : [...deviations].flatMap(([c, ds]) => ds.map((d) => ({ container: c, deviation: d })));
@@ -111,26 +111,34 @@ export function planExceptions(env: string, workloads: readonly WorkloadUnderPol
 
     if (granted.size === 0) continue;
     const matchLabels = Object.fromEntries(Object.entries(w.record.podLabels).filter(([k]) => k !== VERSION_LABEL).sort(([a], [b]) => compareStrings(a, b)));
-    const filters: Array<Record<string, any>> = [{ resources: { kinds: [kind], namespaces: [namespace], names: [name] } }];
-    if (kind === 'CronJob') filters.push({ resources: { kinds: ['Job'], namespaces: [namespace], names: [`${name}-*`], selector: { matchLabels } } });
-    filters.push({ resources: { kinds: ['Pod'], namespaces: [namespace], names: [`${name}-*`], selector: { matchLabels } } });
-    const exceptionName = `${name}-${kind.toLowerCase()}`;
-    exceptions.push({
-      name: exceptionName,
-      namespace,
-      manifest: {
-        apiVersion: 'kyverno.io/v2beta1',
-        kind: 'PolicyException',
-        metadata: { name: exceptionName, namespace, annotations: { [REASON_ANNOTATION]: [...reasons.keys()].sort().map((k) => reasons.get(k)).join('\n') } },
-        spec: {
-          exceptions: [...granted.keys()].sort().map((policyName) => ({
-            policyName,
-            ruleNames: [...granted.get(policyName)!].sort().flatMap((r) => ruleNamesForWorkload(kind, r, policyDefs.get(policyName)!.autogenControllers)),
-          })),
-          match: { any: filters },
-        },
-      },
+    const annotations = { [REASON_ANNOTATION]: [...reasons.keys()].sort().map((k) => reasons.get(k)).join('\n') };
+    const ruleList = (kinds: readonly string[]) => [...granted.keys()].sort().map((policyName) => ({
+      policyName,
+      ruleNames: [...granted.get(policyName)!].sort().flatMap((r) => ruleNamesForWorkload(kind, r, policyDefs.get(policyName)!.autogenControllers)
+        .filter((n) => kinds.some((k) => ruleNameFor(k, r, policyDefs.get(policyName)!.autogenControllers) === n))),
+    })).filter((x) => x.ruleNames.length > 0);
+    const exception = (exceptionName: string, spec: Record<string, any>) => exceptions.push({
+      name: exceptionName, namespace,
+      manifest: { apiVersion: 'kyverno.io/v2beta1', kind: 'PolicyException', metadata: { name: exceptionName, namespace, annotations }, spec },
     });
+    // The workload itself, by its exact name (unique in the namespace: nobody else can hold it).
+    const own = ruleList([kind]);
+    if (own.length > 0) {
+      exception(`${name}-${kind.toLowerCase()}`, { exceptions: own, match: { any: [{ resources: { kinds: [kind], namespaces: [namespace], names: [name] } }] } });
+    }
+    // The objects its controllers create: only when the creating controller sends them. A hand-made Pod (or Job)
+    // that copies the name prefix and labels comes from a person and is not excepted. `subjects` is admission
+    // information, which a background scan does not have, so Kyverno requires `background: false` here.
+    const ctl = CREATING_CONTROLLER[kind];
+    const by = (controller: string) => [
+      { kind: 'ServiceAccount', name: controller, namespace: 'kube-system' },
+      { kind: 'User', name: CONTROLLER_MANAGER_USER },
+    ];
+    const filters: Array<Record<string, any>> = [];
+    if (kind === 'CronJob') filters.push({ resources: { kinds: ['Job'], namespaces: [namespace], names: [`${name}-*`], selector: { matchLabels } }, subjects: by(ctl.jobs!) });
+    filters.push({ resources: { kinds: ['Pod'], namespaces: [namespace], names: [`${name}-*`], selector: { matchLabels } }, subjects: by(ctl.pods) });
+    const created = ruleList(kind === 'CronJob' ? ['Job', 'Pod'] : ['Pod']);
+    if (created.length > 0) exception(`${name}-${kind.toLowerCase()}-pods`, { background: false, exceptions: created, match: { any: filters } });
   }
   return { exceptions, problems };
 }

@@ -1,5 +1,7 @@
 import { manifestOf } from '../../core/manifest';
 import { ApiObject, JsonPatch } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { guardrailProblems, namespaceDemand, NamespaceDemand } from './guardrails';
 import { Construct } from 'constructs';
 import {
   ClusterPolicy, ClusterPolicySpecValidationFailureAction, PolicyException,
@@ -99,6 +101,60 @@ export class PlatformPolicies extends PlatformComponent {
       });
       policy.addJsonPatch(JsonPatch.remove('/metadata/namespace')); // cluster-scoped
     }
+
+    // The namespace guardrails of the old charts: a ResourceQuota and a LimitRange, sized in the environment.
+    if (cfg.quota) {
+      const q = cfg.quota;
+      new k8s.KubeResourceQuota(this, 'ResourceQuota.platform-quota', {
+        metadata: { name: 'platform-quota', namespace: this.ns, labels: this.labelsFor('resource-quota', 'v1') },
+        spec: {
+          hard: {
+            'requests.cpu': k8s.Quantity.fromString(q.requests.cpu),
+            'requests.memory': k8s.Quantity.fromString(q.requests.memory),
+            'limits.cpu': k8s.Quantity.fromString(q.limits.cpu),
+            'limits.memory': k8s.Quantity.fromString(q.limits.memory),
+            'pods': k8s.Quantity.fromString(String(q.pods)),
+            'persistentvolumeclaims': k8s.Quantity.fromString(String(q.persistentVolumeClaims)),
+            'requests.storage': k8s.Quantity.fromString(q.requestsStorage),
+          },
+        },
+      });
+    }
+    if (cfg.limitRange) {
+      const l = cfg.limitRange;
+      const qty = (x: { cpu: string; memory: string }) => ({ cpu: k8s.Quantity.fromString(x.cpu), memory: k8s.Quantity.fromString(x.memory) });
+      new k8s.KubeLimitRange(this, 'LimitRange.platform-limits', {
+        metadata: { name: 'platform-limits', namespace: this.ns, labels: this.labelsFor('limit-range', 'v1') },
+        spec: { limits: [{ type: 'Container', defaultRequest: qty(l.defaultRequest), default: qty(l.default), max: qty(l.max) }] },
+      });
+    }
+  }
+
+  /** What the platform's own pods in the environment's namespace can demand at once (the quota check's input). */
+  public demand(): NamespaceDemand {
+    const kinds = ['Deployment', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim'];
+    const manifests = this.graph.platformScope.node.findAll()
+      .filter((o): o is ApiObject => o instanceof ApiObject && kinds.includes(o.kind))
+      .map((o) => manifestOf(o));
+    return namespaceDemand(manifests, this.ns, this.environment.components.policies.quota?.nodes);
+  }
+
+  private checked = false;
+
+  /** Checks the quota and limit range against the complete App (called once, before rendering). */
+  public prepareForSynth(): void {
+    if (this.checked) return;
+    this.checked = true;
+    const cfg = this.environment.components.policies;
+    if (cfg.quota || cfg.limitRange) {
+      const problems = guardrailProblems(this.environment.name, cfg, this.demand());
+      if (problems.length > 0) throw new PlatformValidationError(`environment '${this.environment.name}': the namespace guardrails do not fit the platform`, problems);
+    }
+  }
+
+  public toJson(): any[] {
+    this.prepareForSynth();
+    return super.toJson();
   }
 }
 

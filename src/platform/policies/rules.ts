@@ -22,7 +22,7 @@ export interface RuleDefinition {
    * The same check on a pod spec, as Kyverno evaluates it at admission (operation CREATE). The policy-check
    * command compares these verdicts with the real Kyverno CLI.
    */
-  readonly evaluate: (pod: PodSpecJson) => Finding[];
+  readonly evaluate: (pod: PodSpecJson, meta?: Record<string, any>) => Finding[];
 }
 
 /** A ClusterPolicy: its name, its annotations and its rules. */
@@ -214,6 +214,23 @@ export const PLATFORM_POLICIES: readonly PolicyDefinition[] = [
   },
 ];
 
+/** The capabilities the baseline `disallow-capabilities` policy lets a container add. */
+export const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID',
+  'SETPCAP', 'SETUID', 'SYS_CHROOT'] as const;
+const SAFE_SYSCTLS = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range'];
+/** The keys a volume may have under `restrict-volume-types` (its name and one of the allowed types). */
+const RESTRICTED_VOLUME_KEYS = ['name', 'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+/** A pattern `"false"` anchored with `=()`: the field may be absent or false. */
+const notFalse = (x: unknown): boolean => x !== undefined && x !== false && x !== 'false';
+/** Every hostPort the containers declare (absent ones left out, as the JMESPath projection drops them). */
+const hostPorts = (vs: ContainerView[]): unknown[] => vs.flatMap((v) => ((v.c.ports ?? []) as Array<Record<string, any>>)
+  .map((p) => p.hostPort).filter((p) => p !== undefined && p !== null));
+/** A check of the pod's securityContext and every container's: pod-level findings have no container. */
+const podAndContainers = (pod: PodSpecJson, bad: (s: Record<string, any> | undefined) => boolean, message: string): Finding[] => [
+  ...(bad(pod.securityContext) ? [{ message: `the pod's ${message}` }] : []),
+  ...find(containers(pod), (v) => bad(v.c.securityContext), () => message),
+];
+
 /** The opt-in sets of upstream Kyverno library policies (release-1.12) whose rules the platform encodes. */
 export type LibraryPolicySet = 'best-practices' | 'pod-security-baseline' | 'pod-security-restricted';
 
@@ -260,8 +277,65 @@ export const LIBRARY_POLICIES: Readonly<Record<LibraryPolicySet, readonly Policy
       { name: 'host-path', evaluate: (pod) => ((pod.volumes ?? []) as Array<Record<string, any>>)
         .filter((v) => v.hostPath !== undefined && v.hostPath !== null).map((v) => ({ message: `volume ${v.name} is a hostPath` })) },
     ]),
+    lib('disallow-capabilities', 'Disallow Capabilities', 'Pod Security Standards (Baseline)', 'medium', [
+      // deny AnyNotIn over every container's capabilities.add (compared as written, no upper-casing)
+      { name: 'adding-capabilities', evaluate: (pod) => find(containers(pod),
+        (v) => ((sc(v).capabilities?.add ?? []) as unknown[]).some((a) => !(BASELINE_CAPABILITIES as readonly unknown[]).includes(a)),
+        () => 'a capability outside the baseline list is added') },
+    ]),
+    lib('disallow-host-namespaces', 'Disallow Host Namespaces', 'Pod Security Standards (Baseline)', 'medium', [
+      { name: 'host-namespaces', evaluate: (pod) => (['hostPID', 'hostIPC', 'hostNetwork'] as const)
+        .filter((k) => pod[k] !== undefined && pod[k] !== false).map((k) => ({ message: `${k} is set` })) },
+    ]),
+    lib('disallow-host-ports', 'Disallow hostPorts', 'Pod Security Standards (Baseline)', 'medium', [
+      { name: 'host-ports-none', evaluate: (pod) => find(containers(pod), (v) => hostPorts([v]).some((p) => p !== 0), () => 'a hostPort other than 0 is set') },
+    ]),
+    lib('disallow-host-ports-range', 'Disallow hostPorts Range (Alternate)', 'Pod Security Standards (Baseline)', 'medium', [
+      // deny when ALL of: some hostPort outside 5000-6000, some hostPort other than 0 (over every container at once)
+      { name: 'host-port-range', evaluate: (pod) => {
+        const ports = hostPorts(containers(pod));
+        return ports.some((p) => !(typeof p === 'number' && p >= 5000 && p <= 6000)) && ports.some((p) => p !== 0)
+          ? [{ message: `hostPorts ${ports.join(', ')} are outside 5000-6000 and 0` }] : [];
+      } },
+    ]),
+    lib('disallow-host-process', 'Disallow hostProcess', 'Pod Security Standards (Baseline)', 'medium', [
+      { name: 'host-process-containers', evaluate: (pod) => find(containers(pod), (v) => notFalse(sc(v).windowsOptions?.hostProcess), () => 'windowsOptions.hostProcess is set') },
+    ]),
+    lib('disallow-privileged-containers', 'Disallow Privileged Containers', 'Pod Security Standards (Baseline)', 'medium', [
+      { name: 'privileged-containers', evaluate: (pod) => find(containers(pod), (v) => notFalse(sc(v).privileged), () => 'privileged is set') },
+    ]),
+    lib('disallow-proc-mount', 'Disallow procMount', 'Pod Security Standards (Baseline)', 'medium', [
+      { name: 'check-proc-mount', evaluate: (pod) => find(containers(pod), (v) => sc(v).procMount !== undefined && sc(v).procMount !== 'Default', () => 'procMount is not Default') },
+    ]),
+    lib('disallow-selinux', 'Disallow SELinux', 'Pod Security Standards (Baseline)', 'medium', [
+      { name: 'selinux-type', evaluate: (pod) => podAndContainers(pod, (s) => s?.seLinuxOptions?.type !== undefined
+        && !['container_t', 'container_init_t', 'container_kvm_t'].includes(s.seLinuxOptions.type), 'seLinuxOptions.type is not an allowed type') },
+      { name: 'selinux-user-role', evaluate: (pod) => podAndContainers(pod, (s) => s?.seLinuxOptions !== undefined
+        && (s.seLinuxOptions.user !== undefined || s.seLinuxOptions.role !== undefined), 'seLinuxOptions.user or role is set') },
+    ]),
+    lib('restrict-apparmor-profiles', 'Restrict AppArmor', 'Pod Security Standards (Baseline)', 'medium', [
+      { name: 'app-armor', evaluate: (_pod, meta) => Object.entries((meta?.annotations ?? {}) as Record<string, unknown>)
+        .filter(([k, v]) => wildcardMatch('container.apparmor.security.beta.kubernetes.io/*', k) && !(v === 'runtime/default' || wildcardMatch('localhost/*', String(v))))
+        .map(([k]) => ({ message: `annotation ${k} names another AppArmor profile` })) },
+    ]),
+    lib('restrict-seccomp', 'Restrict Seccomp', 'Pod Security Standards (Baseline)', 'medium', [
+      { name: 'check-seccomp', evaluate: (pod) => podAndContainers(pod, (s) => s?.seccompProfile?.type !== undefined
+        && !['RuntimeDefault', 'Localhost'].includes(s.seccompProfile.type), 'seccompProfile.type is neither RuntimeDefault nor Localhost') },
+    ]),
+    lib('restrict-sysctls', 'Restrict sysctls', 'Pod Security Standards (Baseline)', 'medium', [
+      { name: 'check-sysctls', evaluate: (pod) => ((pod.securityContext?.sysctls ?? []) as Array<Record<string, any>>)
+        .filter((x) => x.name !== undefined && !SAFE_SYSCTLS.includes(x.name)).map((x) => ({ message: `sysctl ${x.name} is not in the safe set` })) },
+    ]),
   ],
   'pod-security-restricted': [
+    lib('require-run-as-non-root-user', 'Require Run As Non-Root User', 'Pod Security Standards (Restricted)', 'medium', [
+      { name: 'run-as-non-root-user', evaluate: (pod) => podAndContainers(pod, (s) => s?.runAsUser !== undefined && !(typeof s.runAsUser === 'number' && s.runAsUser > 0),
+        'runAsUser is 0') },
+    ]),
+    lib('restrict-volume-types', 'Restrict Volume Types', 'Pod Security Standards (Restricted)', 'medium', [
+      { name: 'restricted-volumes', evaluate: (pod) => ((pod.volumes ?? []) as Array<Record<string, any>>)
+        .filter((v) => Object.keys(v).some((k) => !RESTRICTED_VOLUME_KEYS.includes(k))).map((v) => ({ message: `volume ${v.name} is of a type outside the restricted list` })) },
+    ]),
     lib('require-run-as-nonroot', 'Require runAsNonRoot', 'Pod Security Standards (Restricted)', 'medium', [
       { name: 'run-as-non-root', evaluate: (pod) => {
         const vs = containers(pod);
