@@ -10,6 +10,7 @@ import { MANAGED_BY, PART_OF } from '../core/labels';
 import type { EnvironmentConfig } from '../environments/schema';
 import { DependencyReason, planSyncWaves, WavePlan } from './waves';
 import { compareStrings } from '../core/order';
+import { KEEP_VOLUME_SYNC_OPTIONS } from '../core/protection';
 
 /** Argo CD annotation keys. */
 export const ARGOCD = {
@@ -294,6 +295,8 @@ function prepareObjects(component: PlatformComponent, problems: string[]): Compo
     const a = annotationsOf(o);
     const group = groupOf(o.apiVersion);
     if (o.kind === 'Namespace') addSyncOptions(o, a, ['Delete=false', 'Prune=false']);
+    // Argo CD never deletes data (src/core/protection.ts): every claim keeps its volume on prune and on deletion.
+    if (o.kind === 'PersistentVolumeClaim') addSyncOptions(o, a, KEEP_VOLUME_SYNC_OPTIONS);
     if (o.kind === 'CustomResourceDefinition') {
       const crdGroup = o.toJson().spec?.group;
       if (crdGroup) facts.crdGroups.add(crdGroup);

@@ -5,6 +5,8 @@ import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../environments/values';
 import { DataPlatform } from '../platform/data-platform';
 import { checkApplications } from '../gitops/checks';
+import { checkNotInPlace, NotInPlaceChange, readBaseline } from '../core/immutable';
+import { volumeProtectionProblems } from '../core/protection';
 import { objectKey, renderApp, RenderedObject } from './render';
 import { toYaml } from './yaml';
 
@@ -18,6 +20,12 @@ export interface SynthOptions extends LoadEnvironmentOptions {
    * @default - every defined environment
    */
   readonly environments?: readonly string[];
+  /**
+   * The previous output (what Argo CD has applied, normally the committed `charts-out/`): an object that changes a
+   * field Kubernetes fixes at creation fails the synth unless its construct declared it (`declareNotInPlace`).
+   * @default - no comparison
+   */
+  readonly baselineDir?: string;
 }
 
 /** The result of a synth: file contents by path relative to charts-out/, and the folders it owns. */
@@ -26,6 +34,8 @@ export interface SynthResult {
   readonly objects: readonly RenderedObject[];
   /** Folders (relative to charts-out/) whose whole content this synth defines, e.g. `prod`. */
   readonly roots: readonly string[];
+  /** Declared changes that cannot be made in place (against `baselineDir`): each needs its remedy before the sync. */
+  readonly notInPlace: readonly NotInPlaceChange[];
 }
 
 /**
@@ -47,6 +57,7 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
       ...checkReferences(platform, env),
       ...checkNoInlineSecrets(platform),
       ...checkApplications(rendered, env.name),
+      ...platform.flatMap((o) => volumeProtectionProblems(o.manifest, `environment '${env.name}', ${o.path}`)),
     ];
     if (problems.length > 0) {
       throw new PlatformValidationError(`environment '${env.name}' failed its checks`, problems);
@@ -62,10 +73,16 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     }
     applications.set(key, o.path);
   }
+  let notInPlace: NotInPlaceChange[] = [];
+  if (options.baselineDir) {
+    const { problems, declared } = checkNotInPlace(objects, readBaseline(options.baselineDir, envs));
+    if (problems.length) throw new PlatformValidationError('changes Kubernetes refuses in place', problems);
+    notInPlace = declared;
+  }
   const files = new Map<string, string>();
   for (const o of objects) {
     if (files.has(o.path)) throw new PlatformValidationError('output', [`two objects write ${o.path}. Fix: give them distinct names`]);
     files.set(o.path, toYaml(o.manifest));
   }
-  return { files, objects, roots };
+  return { files, objects, roots, notInPlace };
 }
