@@ -11,7 +11,7 @@ const path = require('path');
 const root = path.resolve(__dirname, '..');
 const runs = Math.max(5, parseInt(process.env.RUNS || '11', 10));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-out-'));
-const main = path.join(root, 'lib', 'src', 'main.js');
+const main = path.join(root, 'lib', 'cli', 'synth.js');
 if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
 
 // "Only loading the dependencies" = requiring exactly the node_modules files a full synth loads (discovered

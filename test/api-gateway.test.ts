@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import { GraphqlGateway } from '../src/components/api-gateway/graphql-gateway';
-import { checkReferences } from '../src/checks/references';
+import { checkReferences } from '../src/platform/checks/references';
 import { PlatformConfigError, PlatformValidationError } from '../src/core/errors';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import { renderApp } from '../src/output/render';
 import { DataPlatform } from '../src/platform/data-platform';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf, restrictedContext, synthError } from './util';

@@ -11,7 +11,7 @@ import { containerSecurityContext } from '../src/core/security';
 import { compareStrings } from '../src/core/order';
 import { writableVolumeName } from '../src/core/workload';
 import { ZooKeeper } from '../src/components/zookeeper/zookeeper';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 
 describe('PlatformComponent', () => {
   test('isPlatformComponent tells a component from any other Chart (instanceof cannot: Chart defines Symbol.hasInstance)', () => {

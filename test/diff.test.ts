@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { main } from '../src/diff';
-import { diffOutputs, readTreeAtRef, renderDiffMarkdown } from '../src/gitops/diff';
+import { main } from '../cli/diff';
+import { diffOutputs, readTreeAtRef, renderDiffMarkdown } from '../cli/reports/diff';
 import { synthesize } from '../src/output/synth';
 import { runCommand } from './util';
 

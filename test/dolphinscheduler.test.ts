@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { DolphinSchedulerStack } from '../src/components/dolphinscheduler/dolphinscheduler';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
 
 const ROLES = ['api', 'master', 'worker', 'alert'] as const;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PlatformValidationError } from '../src/core/errors';
-import { deepMerge, ENVIRONMENT_NAMES, loadEnvironment, readValuesFile } from '../src/environments/values';
+import { deepMerge, ENVIRONMENT_NAMES, loadEnvironment, readValuesFile } from '../src/config/values';
 import { synthesize } from '../src/output/synth';
 import { ENVS } from './util';
 

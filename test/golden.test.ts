@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { toYaml } from '../src/output/yaml';
+import { toYaml } from '../src/core/yaml';
 import { synthesize } from '../src/output/synth';
 import { ENVS } from './util';
 

@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { IcebergCompactionJob } from '../src/components/iceberg/compaction';
 import { catalogPropertyEnvName, catalogPropertyOfEnv, IcebergRestCatalog } from '../src/components/iceberg/rest-catalog';
 import { cronProblem } from '../src/core/cron';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import { synthesize } from '../src/output/synth';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
 

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { PlatformGraph } from '../src/core/graph';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import { DataPlatform } from '../src/platform/data-platform';
 import { ENVS, find, NAMESPACES, objectsOf, podOf } from './util';
 

@@ -1,8 +1,8 @@
 import { PlatformMonitoring } from '../src/components/monitoring/monitoring';
 import { App } from 'cdk8s';
 import { ServiceDescriptor } from '../src/core/graph';
-import { loadEnvironment } from '../src/environments/values';
-import { toYaml } from '../src/output/yaml';
+import { loadEnvironment } from '../src/config/values';
+import { toYaml } from '../src/core/yaml';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
 
 const SUFFIX: Record<string, string> = { dev: '-dev', staging: '-staging', prod: '' };

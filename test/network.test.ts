@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { checkReferences } from '../src/checks/references';
-import { ingressVerdict, PodRef } from '../src/components/network/evaluate';
-import { NetworkPolicyInputs, planNetworkPolicies } from '../src/components/network/plan';
-import { PlatformNetworkPolicies } from '../src/components/network/network-policies';
-import { loadEnvironment, LoadEnvironmentOptions } from '../src/environments/values';
+import { checkReferences } from '../src/platform/checks/references';
+import { ingressVerdict, PodRef } from '../src/platform/network/evaluate';
+import { NetworkPolicyInputs, planNetworkPolicies } from '../src/platform/network/plan';
+import { PlatformNetworkPolicies } from '../src/platform/network/network-policies';
+import { loadEnvironment, LoadEnvironmentOptions } from '../src/config/values';
 import { renderApp } from '../src/output/render';
 import { DataPlatform } from '../src/platform/data-platform';
-import { environmentGraph } from '../src/graph';
+import { environmentGraph } from '../cli/graph';
 import { ENVS, NAMESPACES, objectsOf, synthError } from './util';
 
 /** Synthesizes one environment and returns its graph inputs, its policies (as manifests) and its Ingresses. */
@@ -193,7 +193,7 @@ describe('derived, never hand-listed', () => {
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
       ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
     }]);
-    const { egressVerdict } = jest.requireActual('../src/components/network/evaluate');
+    const { egressVerdict } = jest.requireActual('../src/platform/network/evaluate');
     const pod = (name: string) => { const w = b.graph.workloads.find((x) => x.name === name)!; return { namespace: w.namespace, labels: w.podLabels }; };
     expect(egressVerdict(b.policies, pod('trino-worker'), pod('iceberg-rest-catalog'), 8181).allowedBy).toEqual(['allow-trino-egress']);
     expect(egressVerdict(b.policies, pod('trino-worker'), pod('redis'), 6379).allowedBy).toEqual([]);

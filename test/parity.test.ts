@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../src/parity';
-import { loadManifestDir } from '../src/gitops/objects';
-import { compareParity, Explanations, facetsOf } from '../src/gitops/parity';
+import { main } from '../cli/parity';
+import { loadManifestDir } from '../cli/reports/objects';
+import { compareParity, Explanations, facetsOf } from '../cli/reports/parity';
 import { runCommand } from './util';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'parity');

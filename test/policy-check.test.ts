@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { canaries } from '../src/components/policies/canaries';
-import { policiesInUse } from '../src/components/policies/policies';
-import { LIBRARY_POLICY_SETS } from '../src/components/policies/rules';
-import { simulateAdmission } from '../src/components/policies/admission';
-import { enforced, parseApplySummary, parsePolicyReport, readLibrary, selectLibrary } from '../src/policy-check';
+import { canaries } from '../src/platform/policies/canaries';
+import { policiesInUse } from '../src/platform/policies/policies';
+import { LIBRARY_POLICY_SETS } from '../src/platform/policies/rules';
+import { simulateAdmission } from '../src/platform/policies/admission';
+import { enforced, parseApplySummary, parsePolicyReport, readLibrary, selectLibrary } from '../cli/policy-check';
 
 // The command itself needs the Kyverno CLI (npm run policy-check, run by .ci/run); these tests cover its
 // parsing and selection logic, which must not fail silently.

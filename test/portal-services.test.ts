@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { MinIO } from '../src/components/minio/minio';
 import { PortalServices } from '../src/components/portal-services/portal-services';
 import { PlatformConfigError } from '../src/core/errors';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import { DataPlatform } from '../src/platform/data-platform';
 import type { RenderedObject } from '../src/output/render';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf, restrictedContext, synthError } from './util';

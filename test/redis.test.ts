@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { BitnamiRedis, REDIS_PASSWORD_SECRET, REDIS_SERVICE } from '../src/components/redis/redis';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import { ENVS, envOf, find, objectsOf, podOf } from './util';
 
 const mountsOf = (c: Record<string, any>): Record<string, any> => Object.fromEntries((c.volumeMounts ?? []).map((m: any) => [m.mountPath, m]));

@@ -1,6 +1,6 @@
-import { checkNoInlineSecrets, checkReferences } from '../src/checks/references';
-import { checkSchema } from '../src/checks/schema';
-import { loadEnvironment } from '../src/environments/values';
+import { checkNoInlineSecrets, checkReferences } from '../src/platform/checks/references';
+import { checkSchema } from '../src/platform/checks/schema';
+import { loadEnvironment } from '../src/config/values';
 import type { RenderedObject } from '../src/output/render';
 
 const env = loadEnvironment('dev');

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
-import { checkNoInlineSecrets, checkReferences } from '../src/checks/references';
-import { containersOf, podSpecOf } from '../src/checks/pods';
+import { checkNoInlineSecrets, checkReferences } from '../src/platform/checks/references';
+import { containersOf, podSpecOf } from '../src/platform/checks/pods';
 import { BitnamiRedis } from '../src/components/redis/redis';
 import {
   SUPERSET_LEGACY_SECRET, SUPERSET_LEGACY_SECRET_KEYS, SUPERSET_SECRET, SUPERSET_SECRET_KEYS, SupersetSecrets,
@@ -10,8 +10,8 @@ import { PlatformComponent } from '../src/core/component';
 import { PlatformConfigError, PlatformValidationError } from '../src/core/errors';
 import { addExternalSecret } from '../src/core/external-secret';
 import { ServiceDescriptor } from '../src/core/graph';
-import { EnvironmentConfig } from '../src/environments/schema';
-import { loadEnvironment } from '../src/environments/values';
+import { EnvironmentConfig } from '../src/config/schema';
+import { loadEnvironment } from '../src/config/values';
 import { renderApp } from '../src/output/render';
 import { synthesize } from '../src/output/synth';
 import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';

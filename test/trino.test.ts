@@ -3,7 +3,7 @@ import { TRINO_CATALOG_VERSIONS, validateCatalogProperties } from '../src/compon
 import { deriveTrinoMemory } from '../src/components/trino/memory';
 import { Trino, TRINO_COORDINATOR_SERVICE } from '../src/components/trino/trino';
 import { parseQuantity } from '../src/core/resources';
-import { loadEnvironment } from '../src/environments/values';
+import { loadEnvironment } from '../src/config/values';
 import { ENVS, find, NAMESPACES, objectsOf, podOf } from './util';
 
 const ROLES = ['coordinator', 'worker'] as const;

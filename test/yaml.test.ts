@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { toYaml, toYamlWithJsYaml } from '../src/output/yaml';
+import { toYaml, toYamlWithJsYaml } from '../src/core/yaml';
 import { ENVS, objectsOf } from './util';
 
 // The fast writer must give js-yaml's bytes (the reference: toYamlWithJsYaml) for any input, and text that reads

@@ -1,8 +1,8 @@
 import { ApiObject, ApiObjectMetadata, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../environments/schema';
-import type { ResourceSpec } from '../environments/primitives';
+import type { EnvironmentConfig } from '../config/schema';
+import type { ResourceSpec } from './schema';
 import { PlatformConfigError } from './errors';
 import { DiscoverableEndpoint, Endpoint, PlatformGraph, SecretDescriptor, ServiceDescriptor, WorkloadRecord } from './graph';
 import { standardLabels } from './labels';

@@ -1,14 +1,14 @@
 import { App } from 'cdk8s';
-import { checkReferences, checkNoInlineSecrets } from '../checks/references';
-import { checkSchema } from '../checks/schema';
+import { checkReferences, checkNoInlineSecrets } from '../platform/checks/references';
+import { checkSchema } from '../platform/checks/schema';
 import { PlatformValidationError } from '../core/errors';
-import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../environments/values';
+import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../config/values';
 import { DataPlatform } from '../platform/data-platform';
-import { checkApplications } from '../gitops/checks';
+import { checkApplications } from '../platform/gitops/checks';
 import { checkNotInPlace, NotInPlaceChange, readBaseline } from '../core/immutable';
 import { volumeProtectionProblems } from '../core/protection';
 import { objectKey, renderApp, RenderedObject } from './render';
-import { toYaml } from './yaml';
+import { toYaml } from '../core/yaml';
 
 /** The folder under charts-out/ holding the Argo CD Applications, one subfolder per environment. */
 export const ARGOCD_FOLDER = 'argocd';

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { PlatformComponent } from '../core/component';
 import { PlatformGraph } from '../core/graph';
-import type { EnvironmentConfig } from '../environments/schema';
-import { ArgoCdApplications, ArgoCdApplicationsProps } from '../gitops/argocd';
+import type { EnvironmentConfig } from '../config/schema';
+import { ArgoCdApplications, ArgoCdApplicationsProps } from './gitops/argocd';
 import { DolphinSchedulerStack } from '../components/dolphinscheduler/dolphinscheduler';
 import { IcebergCompactionJob } from '../components/iceberg/compaction';
 import { IcebergRestCatalog } from '../components/iceberg/rest-catalog';
@@ -14,7 +14,7 @@ import { SupersetSecrets } from '../components/superset/secrets';
 import { Superset } from '../components/superset/superset';
 import { GraphqlGateway } from '../components/api-gateway/graphql-gateway';
 import { PortalServices } from '../components/portal-services/portal-services';
-import { PlatformPolicies, PolicyExceptions } from '../components/policies/policies';
+import { PlatformPolicies, PolicyExceptions } from './policies/policies';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
 import { Backups, backupScheduleName } from '../components/backup/backup';
 import { Doris } from '../components/doris/doris';
@@ -22,8 +22,8 @@ import { Grafana } from '../components/grafana/grafana';
 import { Logging, lokiServiceFor } from '../components/logging/logging';
 import { PlatformMonitoring } from '../components/monitoring/monitoring';
 import { SparkHistoryServer } from '../components/spark-history/spark-history';
-import { PlatformIngresses } from '../components/network/ingress';
-import { PlatformNetworkPolicies } from '../components/network/network-policies';
+import { PlatformIngresses } from './network/ingress';
+import { PlatformNetworkPolicies } from './network/network-policies';
 
 /** Props of `DataPlatform`. */
 export interface DataPlatformProps {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { explicitResources, imageReference, resourceSpec } from '../../environments/primitives';
+import { explicitResources, imageReference, resourceSpec } from '../../core/schema';
 
 /** The reference gateway's requests and limits. */
 const GATEWAY_RESOURCES: z.input<typeof explicitResources> = { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '1Gi' } };

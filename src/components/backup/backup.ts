@@ -3,7 +3,7 @@ import { BackupStorageLocation, BackupStorageLocationSpecAccessMode, Schedule } 
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { PlatformConfigError } from '../../core/errors';
 import { ServiceDescriptor } from '../../core/graph';
-import type { EnvironmentConfig } from '../../environments/schema';
+import type { EnvironmentConfig } from '../../config/schema';
 import { MINIO_SERVICE } from '../minio/minio';
 import { addPrometheusRule, addServiceMonitor } from '../monitoring/prometheus';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel } from '../../environments/primitives';
+import { dnsLabel } from '../../core/schema';
 
 /** A Velero duration such as `720h0m0s` or `168h`. */
 const veleroDuration = z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/).refine((s) => s.length > 0 && !/^(0h)?(0m)?(0s)?$/.test(s), {

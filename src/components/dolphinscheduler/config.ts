@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { replicas, resourceSpec } from '../../environments/primitives';
+import { replicas, resourceSpec } from '../../core/schema';
 
 /** Environment values of the DolphinScheduler stack. */
 export const dolphinSchedulerConfig = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { explicitResources, storageSize } from '../../environments/primitives';
+import { explicitResources, storageSize } from '../../core/schema';
 
 /** Doris needs about 8 cores and 8 GiB per FE and BE (doris-operator README). */
 const DORIS_NODE = { requests: { cpu: '8', memory: '8Gi' }, limits: { cpu: '8', memory: '8Gi' } };

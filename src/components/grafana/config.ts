@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, resourceSpec, storageSize } from '../../environments/primitives';
+import { dnsLabel, resourceSpec, storageSize } from '../../core/schema';
 
 /** Environment values of Grafana. */
 export const grafanaConfig = z.strictObject({

@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
-import { toYaml } from '../../output/yaml';
+import { toYaml } from '../../core/yaml';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { httpProbe } from '../../core/workload';
 import { publicHost } from '../../core/hosts';
-import type { EnvironmentConfig } from '../../environments/schema';
+import type { EnvironmentConfig } from '../../config/schema';
 import { DATASOURCE_UIDS, platformDashboards } from './dashboards';
 
 /** Grafana's Service (`grafana` in prod; other environments carry their `sharedObjectSuffix`) in Grafana's namespace. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cronProblem } from '../../core/cron';
-import { replicas, resourceSpec } from '../../environments/primitives';
+import { replicas, resourceSpec } from '../../core/schema';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 

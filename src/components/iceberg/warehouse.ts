@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from '../../environments/schema';
+import type { EnvironmentConfig } from '../../config/schema';
 
 /**
  * The Iceberg warehouse: one bucket and location shared by Trino's Iceberg catalog, the REST catalog and

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, explicitResources, resourceSpec, storageSize } from '../../environments/primitives';
+import { dnsLabel, explicitResources, resourceSpec, storageSize } from '../../core/schema';
 
 /** Environment values of the logging stack (Fluent Bit and Loki). */
 export const loggingConfig = z.strictObject({

@@ -5,7 +5,7 @@ import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { Deviation } from '../../core/security';
 import { httpProbe } from '../../core/workload';
-import type { EnvironmentConfig } from '../../environments/schema';
+import type { EnvironmentConfig } from '../../config/schema';
 
 /** Loki's Service (`loki` in prod, with the environment's `sharedObjectSuffix` elsewhere) in the logging namespace. */
 export function lokiServiceFor(env: EnvironmentConfig): ServiceDescriptor<'http' | 'grpc'> {

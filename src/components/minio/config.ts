@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resourceSpec, storageSize } from '../../environments/primitives';
+import { resourceSpec, storageSize } from '../../core/schema';
 
 /** Environment values of MinIO. */
 export const minioConfig = z.strictObject({

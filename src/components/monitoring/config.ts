@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel } from '../../environments/primitives';
+import { dnsLabel } from '../../core/schema';
 
 /** A Prometheus duration such as `30s`, `5m`, `26h`. */
 export const promDuration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, { message: "not a Prometheus duration; write e.g. '30s', '5m' or '26h'" });

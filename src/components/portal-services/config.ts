@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, explicitResources, imageReference, resourceSpec } from '../../environments/primitives';
+import { dnsLabel, explicitResources, imageReference, resourceSpec } from '../../core/schema';
 
 /** Bounds of the portal's HorizontalPodAutoscaler. */
 export const portalAutoscalingConfig = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resourceSpec } from '../../environments/primitives';
+import { resourceSpec } from '../../core/schema';
 
 /** Environment values of the Bitnami Redis that serves Superset (cache, Celery broker and results). */
 export const redisConfig = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resourceSpec } from '../../environments/primitives';
+import { resourceSpec } from '../../core/schema';
 
 /** Environment values of the Spark History Server. */
 export const sparkHistoryConfig = z.strictObject({

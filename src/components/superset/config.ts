@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, replicas, resourceSpec } from '../../environments/primitives';
+import { dnsLabel, replicas, resourceSpec } from '../../core/schema';
 
 /** An environment variable name. */
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {

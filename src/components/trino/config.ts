@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { quantity, replicas, resourceSpec } from '../../environments/primitives';
+import { quantity, replicas, resourceSpec } from '../../core/schema';
 
 /** The reference pack's Trino container resources (trino.yaml). */
 const REFERENCE_RESOURCES = { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1000m', memory: '4Gi' } };

@@ -1,0 +1,54 @@
+import type { RenderedObject } from '../../core/manifest';
+
+type Validatable = new (data: any) => { validate(): void };
+const cache = new Map<string, Validatable | null>();
+
+/** The kubernetes-models class of a built-in kind, or null for a custom resource. */
+function modelFor(apiVersion: string, kind: string): Validatable | null {
+  const key = `${apiVersion}/${kind}`;
+  if (!cache.has(key)) {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    const modulePath = group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
+    let model: Validatable | null = null;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      model = (require(modulePath) as Record<string, Validatable>)[kind] ?? null;
+    } catch {
+      model = null;
+    }
+    cache.set(key, model);
+  }
+  return cache.get(key)!;
+}
+
+/** Built-in groups: an object of these groups must have a model, or its apiVersion/kind is wrong. */
+export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io',
+  'storage.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io']);
+
+/**
+ * Structural check of every built-in object against the Kubernetes OpenAPI schema (kubernetes-models 4.x):
+ * types, required fields, enums and formats. Custom resources are typed by the bindings in imports/ and
+ * checked by the real API server in the conformance tier. Returns one message per invalid object.
+ */
+export function checkSchema(objects: readonly RenderedObject[]): string[] {
+  const problems: string[] = [];
+  for (const o of objects) {
+    const { apiVersion, kind } = o.manifest;
+    const group = String(apiVersion).includes('/') ? String(apiVersion).split('/')[0] : '';
+    const Model = modelFor(apiVersion, kind);
+    if (!Model) {
+      if (BUILT_IN_GROUPS.has(group)) problems.push(`${o.path}: ${apiVersion} ${kind} is not a Kubernetes API kind. Fix: use the right apiVersion for ${kind}`);
+      continue;
+    }
+    try {
+      // A model instance over the manifest's own fields (the constructor would deep-copy the whole manifest to
+      // drop undefined values, and a rendered manifest has none).
+      (Object.assign(Object.create(Model.prototype), o.manifest) as InstanceType<Validatable>).validate();
+    } catch (e) {
+      const errors = (e as { errors?: Array<{ instancePath: string; message: string }> }).errors;
+      const detail = errors ? errors.map((x) => `${x.instancePath || '/'} ${x.message}`).join('; ') : (e as Error).message;
+      problems.push(`${o.path}: ${kind} ${o.manifest.metadata?.name} does not match the Kubernetes schema: ${detail}`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,168 @@
+import { manifestOf } from '../../core/manifest';
+import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  ClusterPolicy, ClusterPolicySpecValidationFailureAction, PolicyException,
+} from '../../../imports/kyverno.io';
+import { PlatformComponent, PlatformComponentProps } from '../../core/component';
+import { PlatformValidationError } from '../../core/errors';
+import { ExceptionJson, PolicyInUse, WORKLOAD_KINDS } from './admission';
+import { checkExceptionNames, planExceptions, WorkloadUnderPolicy } from './exceptions';
+import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, LibraryPolicySet, PLATFORM_POLICIES } from './rules';
+
+/** The Kyverno release the policies and exceptions are written for (CRDs in ../shared/crds). */
+export const KYVERNO_VERSION = '1.12';
+
+/**
+ * The policies an environment runs: the platform's, named `<policy>-<env>` and matching `namespaces`, and
+ * the library policies of the sets opted in, under their upstream names (every namespace).
+ */
+export function policiesInUse(env: string, namespaces: readonly string[], librarySets: readonly LibraryPolicySet[]): PolicyInUse[] {
+  const platform: PolicyInUse[] = PLATFORM_POLICIES.map((definition) => ({
+    name: `${definition.name}-${env}`, definition, source: 'platform', namespaces: [...namespaces],
+  }));
+  const library: PolicyInUse[] = LIBRARY_POLICY_SETS.filter((s) => librarySets.includes(s))
+    .flatMap((s) => LIBRARY_POLICIES[s].map((definition) => ({ name: definition.name, definition, source: s })));
+  const clash = platform.find((p) => library.some((q) => q.name === p.name));
+  if (clash) throw new PlatformValidationError(`environment '${env}'`, [`platform policy ${clash.name} has the name of a library policy. Fix: rename the environment`]);
+  return [...platform, ...library];
+}
+
+/** Props of `PlatformPolicies`. */
+export interface PlatformPoliciesProps extends PlatformComponentProps {
+  /**
+   * What a violation does.
+   * @default - the environment's `components.policies.validationFailureAction` (Audit unless set)
+   */
+  readonly validationFailureAction?: 'Audit' | 'Enforce';
+  /**
+   * Upstream Kyverno library policy sets the cluster runs too; the generated exceptions cover them.
+   * @default - the environment's `components.policies.librarySets` (none unless set)
+   */
+  readonly librarySets?: readonly LibraryPolicySet[];
+}
+
+/**
+ * The platform's baseline Kyverno ClusterPolicies (the five of the reference pack, with their rule names),
+ * written to `charts-out/<env>/platform-policies/`.
+ *
+ * ClusterPolicies are cluster-scoped, and the environments may share a cluster: each environment's
+ * policies are named `<policy>-<env>` and match only the environment's namespace, so that dev can enforce
+ * while prod audits, and no environment's policy ever touches another's workloads or workloads this project
+ * does not own. Rule names stay those of the reference pack.
+ */
+export class PlatformPolicies extends PlatformComponent {
+  /** `Audit` or `Enforce`. */
+  public readonly validationFailureAction: 'Audit' | 'Enforce';
+  /** The library sets opted in. */
+  public readonly librarySets: readonly LibraryPolicySet[];
+  /** The namespaces the policies match. */
+  public readonly namespaces: readonly string[];
+  /** Every policy in use for this environment: the platform's (deployed names) and the opted-in library ones. */
+  public readonly policiesInUse: readonly PolicyInUse[];
+
+  constructor(scope: Construct, id: string, props: PlatformPoliciesProps) {
+    super(scope, id, 'platform-policies', props);
+    const cfg = props.environment.components.policies;
+    this.validationFailureAction = props.validationFailureAction ?? cfg.validationFailureAction;
+    this.librarySets = [...(props.librarySets ?? cfg.librarySets)];
+    this.namespaces = [this.ns];
+    const envName = props.environment.name;
+
+    this.policiesInUse = policiesInUse(envName, this.namespaces, this.librarySets);
+    const platform = this.policiesInUse.filter((p) => p.source === 'platform');
+
+    for (const p of platform) {
+      const policy = new ClusterPolicy(this, `ClusterPolicy.${p.name}`, {
+        metadata: {
+          name: p.name,
+          labels: this.labelsFor('policy', KYVERNO_VERSION),
+          annotations: {
+            'policies.kyverno.io/title': p.definition.title,
+            'policies.kyverno.io/category': p.definition.category,
+            'policies.kyverno.io/severity': p.definition.severity,
+            'policies.kyverno.io/subject': 'Pod',
+            'policies.kyverno.io/description': `${p.definition.description} Environment '${envName}': namespace ${this.namespaces.join(', ')}.`,
+          },
+        },
+        spec: {
+          // The generated enum keeps only the lower-case spellings; the CRD accepts Audit/Enforce (its default is Audit).
+          validationFailureAction: this.validationFailureAction as unknown as ClusterPolicySpecValidationFailureAction,
+          background: true,
+          rules: p.definition.rules.map((r) => ({
+            name: r.name,
+            match: { any: [{ resources: { kinds: ['Pod'], namespaces: [...this.namespaces] } }] },
+            preconditions: r.preconditions,
+            validate: r.validate,
+          })),
+        },
+      });
+      policy.addJsonPatch(JsonPatch.remove('/metadata/namespace')); // cluster-scoped
+    }
+  }
+}
+
+/** Props of `PolicyExceptions`. */
+export interface PolicyExceptionsProps extends PlatformComponentProps {
+  /** The policies the exceptions are generated against. */
+  readonly policies: PlatformPolicies;
+}
+
+/**
+ * Kyverno PolicyExceptions (kyverno.io/v2beta1) generated from the deviations every workload of the App
+ * declared, written to `charts-out/<env>/policy-exceptions/`: one per workload that needs one, with exactly
+ * the policies and rules its pods violate. Generated when the chart is rendered, so every workload
+ * registered in the graph is covered whatever the order of construction. Rendering fails (listing every
+ * problem) when a workload violates a policy without a declared deviation, when a declared deviation is
+ * flagged by no policy in use, or when an exception in the App names an undefined policy or rule.
+ */
+export class PolicyExceptions extends PlatformComponent {
+  private readonly policies: PlatformPolicies;
+  private generated = false;
+
+  constructor(scope: Construct, id: string, props: PolicyExceptionsProps) {
+    super(scope, id, 'policy-exceptions', props);
+    this.policies = props.policies;
+  }
+
+  /** The workloads of the App (from the graph) with their synthesized manifests. */
+  public workloads(): WorkloadUnderPolicy[] {
+    const manifests = new Map<string, Record<string, any>>();
+    for (const o of App.of(this).node.findAll()) {
+      if (!(o instanceof ApiObject) || !(WORKLOAD_KINDS as readonly string[]).includes(o.kind)) continue;
+      const m = manifestOf(o);
+      manifests.set(`${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`, m);
+    }
+    return this.graph.workloads.map((record) => {
+      const manifest = manifests.get(`${record.kind}/${record.namespace}/${record.name}`);
+      if (!manifest) throw new Error(`${record.kind} ${record.namespace}/${record.name} is in the graph but not synthesized`);
+      return { record, manifest };
+    });
+  }
+
+  /** Generates the exceptions from every workload of the App (called once, before rendering). */
+  public prepareForSynth(): void {
+    if (this.generated) return;
+    this.generated = true;
+    const policies = this.policies.policiesInUse;
+    const plan = planExceptions(this.environment.name, this.workloads(), policies, this.policies.librarySets);
+    for (const e of plan.exceptions) {
+      new PolicyException(this, `PolicyException.${e.namespace}.${e.name}`, {
+        metadata: { ...e.manifest.metadata, labels: this.labelsFor('policy-exception', KYVERNO_VERSION) },
+        spec: e.manifest.spec,
+      });
+    }
+    const all: ExceptionJson[] = App.of(this).node.findAll()
+      .filter((o): o is ApiObject => o instanceof ApiObject && o.kind === 'PolicyException')
+      .map((o) => manifestOf(o) as ExceptionJson);
+    const problems = [...plan.problems, ...checkExceptionNames(all, policies)];
+    if (problems.length > 0) {
+      throw new PlatformValidationError(`environment '${this.environment.name}': the Kyverno policy exceptions cannot be generated`, problems);
+    }
+  }
+
+  public toJson(): any[] {
+    this.prepareForSynth();
+    return super.toJson();
+  }
+}

@@ -1,0 +1,33 @@
+import { BASE, baseExternal } from './base';
+import type { EnvironmentInput } from '../config/schema';
+
+/** Development: one of everything, small volumes. */
+export const dev: EnvironmentInput = {
+  ...BASE,
+  name: 'dev',
+  namespace: 'data-platform-dev',
+  domain: 'dev.254carbon.local',
+  sharedObjectSuffix: '-dev',
+  external: baseExternal('-dev'),
+  components: {
+    zookeeper: { replicas: 1, storage: { data: '1Gi', datalog: '1Gi' } },
+    dolphinscheduler: { replicas: { api: 1, master: 1, worker: 1, alert: 1 }, resources: { api: 'small', master: 'small', worker: 'small' } },
+    minio: { storage: '10Gi', resources: 'small' },
+    trino: { replicas: { coordinator: 1, worker: 1 }, catalogs: { postgresql: { 'postgres-workflow': 'workflow' } } },
+    iceberg: { compaction: { resources: 'small' } },
+    redis: { auth: { enabled: false } },
+    // No ingress (and so no single sign-on) in dev: Superset uses its login form instead of the header login.
+    superset: { replicas: { web: 1, worker: 1, beat: 1 }, remoteUserAuth: false },
+    portalServices: { replicas: 1 },
+    apiGateway: { replicas: 1 },
+    policies: { validationFailureAction: 'Audit', librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'] },
+    datahub: { enabled: false },
+    doris: { enabled: false },
+    grafana: { adminPasswordSecret: { name: 'grafana-secret-dev', key: 'admin-password' }, storage: '2Gi' },
+    logging: { loki: { storage: '5Gi', retention: '72h' } },
+    backup: { ttl: '72h0m0s', credentialsSecret: { name: 'minio-credentials-dev', key: 'cloud' } },
+    // dev.254carbon.local is not published: no Ingress; the policies apply as everywhere.
+    ingress: { enabled: false },
+    networkPolicies: { defaultDeny: true },
+  },
+};
