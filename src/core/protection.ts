@@ -55,3 +55,53 @@ export function volumeProtectionProblems(m: Record<string, any>, where: string):
   }
   return problems;
 }
+
+/**
+ * Whether the live object's `argocd.argoproj.io/sync-options` lists the option: a comma-separated list whose items are
+ * trimmed (gitops-engine pkg/sync/resource/annotations.go `HasAnnotationOption`, at the commit Argo CD v2.13.9 pins).
+ */
+export function hasSyncOption(live: Record<string, any>, option: string): boolean {
+  return String(live.metadata?.annotations?.[SYNC_OPTIONS_ANNOTATION] ?? '').split(',').map((s) => s.trim()).includes(option);
+}
+
+/** Whether Argo CD deletes a tracked live object that left the desired state when it prunes (gitops-engine sync_context.go `pruneObject`). */
+export function argoCdPrunes(live: Record<string, any>): boolean {
+  return !hasSyncOption(live, 'Prune=false');
+}
+
+/**
+ * Whether Argo CD deletes a tracked live object when its Application is deleted with the resources finalizer
+ * (argo-cd v2.13.9 controller/appcontroller.go `shouldBeDeleted`: not a CRD, not `Delete=false`, not Helm's
+ * `helm.sh/resource-policy: keep`).
+ */
+export function argoCdDeletesWithApplication(live: Record<string, any>): boolean {
+  return live.kind !== 'CustomResourceDefinition' && !hasSyncOption(live, 'Delete=false')
+    && live.metadata?.annotations?.['helm.sh/resource-policy'] !== 'keep';
+}
+
+/**
+ * The claims a StatefulSet makes, as its controller makes them (k8s.io/kubernetes v1.28.15
+ * pkg/controller/statefulset/stateful_set_utils.go `getPersistentVolumeClaims`): one per template and ordinal, named
+ * `<template>-<statefulset>-<ordinal>`, with the template's labels plus the selector's, and the template's annotations.
+ */
+export function claimsOfStatefulSet(sts: Record<string, any>, ordinal = 0): Record<string, any>[] {
+  return (sts.spec?.volumeClaimTemplates ?? []).map((t: any) => ({
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: `${t.metadata?.name}-${sts.metadata?.name}-${ordinal}`, namespace: sts.metadata?.namespace,
+      labels: { ...(t.metadata?.labels ?? {}), ...(sts.spec?.selector?.matchLabels ?? {}) },
+      ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
+    },
+    spec: t.spec,
+  }));
+}
+
+/**
+ * Whether an Argo CD Application tracks a live object: with annotation tracking (what this project requires) by
+ * `argocd.argoproj.io/tracking-id` naming the Application, with label tracking by `app.kubernetes.io/instance`
+ * equal to its name (argo-cd util/argo/resource_tracking.go).
+ */
+export function trackedBy(live: Record<string, any>, application: string, method: 'annotation' | 'label'): boolean {
+  if (method === 'label') return live.metadata?.labels?.['app.kubernetes.io/instance'] === application;
+  return String(live.metadata?.annotations?.['argocd.argoproj.io/tracking-id'] ?? '').split(':')[0] === application;
+}
