@@ -30,7 +30,7 @@ const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 export const ARGOCD_SSA_MANAGER = 'argocd-controller';
 
 /** How Argo CD sends an object, from its own and its Application's sync options (gitops-engine sync_context.go). */
-export type ApplyMode = 'client-side-apply' | 'server-side-apply' | 'replace' | 'replace-force';
+export type ApplyMode = 'client-side-apply' | 'server-side-apply' | 'replace' | 'replace-force' | 'hook-recreate';
 
 /** One synthesized object and the live object it lands on. */
 export interface UpgradeCase {
@@ -100,6 +100,12 @@ function appSyncOptions(all: Manifest[]): Map<string, string[]> {
 
 /** The apply mode gitops-engine picks (sync_context.go applyObject at the pinned commit). */
 export function applyModeOf(obj: KubeObject | undefined, appOptions: string[]): ApplyMode {
+  // A hook with hook-delete-policy BeforeHookCreation: the live object of the same key is deleted first, then the
+  // hook is created (gitops-engine sync_task.go deleteBeforeCreation, sync_context.go "delete anything that need deleting").
+  const ann = (obj?.metadata?.annotations ?? {}) as Record<string, string>;
+  if (ann['argocd.argoproj.io/hook'] && String(ann['argocd.argoproj.io/hook-delete-policy'] ?? '').split(',').map((x) => x.trim()).includes('BeforeHookCreation')) {
+    return 'hook-recreate';
+  }
   const own = syncOptions(obj);
   const has = (opt: string) => own.includes(opt) || appOptions.includes(opt);
   if (has('Replace=true') && obj?.kind !== 'CustomResourceDefinition' && obj?.kind !== 'Namespace') {
@@ -227,6 +233,7 @@ export function argocdApplyArgs(mode: ApplyMode, file: string): string[] {
     case 'server-side-apply': return ['apply', '--server-side', '--force-conflicts', `--field-manager=${ARGOCD_SSA_MANAGER}`, ...common];
     case 'replace': return ['replace', ...common];
     case 'replace-force': return ['replace', '--force', ...common];
+    case 'hook-recreate': return ['apply', ...common]; // the live object was deleted: this creates
     default: return ['apply', '--overwrite=true', '--openapi-patch=true', ...common];
   }
 }
@@ -355,6 +362,14 @@ async function runRound(cluster: LocalCluster, round: UpgradeCase[], opts: Upgra
     const annotations: Record<string, string> = c.app ? { 'argocd.argoproj.io/tracking-id': trackingId(c.app, o, c.namespace) } : {};
     const file = path.join(work, `ours-${safe(c.group)}-${safe(c.key)}.yaml`);
     fs.writeFileSync(file, stringify(withMetadata(o, c.namespace, {}, annotations)));
+    if (c.mode === 'hook-recreate') {
+      const del = await kubectl(['delete', '-f', file, '--wait=true', '--ignore-not-found']);
+      if (del.code !== 0) {
+        result.message = `deleting the live object before the hook (as Argo CD does) failed: ${splitStderr(del.stderr).error}`;
+        return result;
+      }
+      result.notes.push('hook with BeforeHookCreation: the live object was deleted first, as Argo CD does');
+    }
     const res = await kubectl(argocdApplyArgs(c.mode, file));
     result.sent = true;
     const { warnings, error } = splitStderr(res.stderr);
