@@ -5,6 +5,7 @@
  * cluster of $KUBECONFIG / the current context; reads the committed charts-out/.
  *
  *   npm run takeover -- snapshot --env prod --out FILE     record what must survive (claims, volumes, Applications)
+ *   npm run takeover -- pause-old --env prod                the old Applications of our names stop syncing automatically
  *   npm run takeover -- protect-volumes --env prod          Delete=false,Prune=false on every live claim; volumes Retain
  *   npm run takeover -- preflight --env prod                every check before the first sync (exit 1 names each problem)
  *   npm run takeover -- recreate --env prod [--yes]         orphan-and-recreate for objects that declared it
@@ -26,6 +27,8 @@ import { parseCommandLine } from './cli';
 const USAGE = `usage: takeover <step> --env NAME [options]
 steps (in runbook order):
   snapshot --out FILE         record the live claims, volumes, workloads and Argo CD Applications (JSON)
+  pause-old                   turn automated sync off for every live Application that has one of our names but
+                              another source (the old Helm Applications); their objects are not touched
   protect-volumes             add ${KEEP_VOLUME_SYNC_OPTIONS.join(',')} to every live claim and Namespace of the
                               environment's namespaces, and set their volumes' reclaim policy to Retain
   preflight                   check everything before the first sync: Argo CD settings, protected volumes, the old
@@ -212,6 +215,34 @@ function dryRunOver(o: OutputObject, appOptions: string[]): string | undefined {
   return res.code === 0 ? undefined : res.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('Warning: ')).join('\n');
 }
 
+/** The argocd-cm key of the Application health check the app-of-apps waves rely on (README, GitOps delivery). */
+const HEALTH_KEY = 'resource.customizations.health.argoproj.io_Application';
+
+/** Live Applications with one of our names whose source is not ours (the old Helm Applications). */
+function oldApplications(o: EnvOutput, argocdNs: string): Json[] {
+  const ours = new Map([...o.children, ...o.root].map((a) => [a.metadata.name as string, a]));
+  return (kubectlJson(['get', 'applications.argoproj.io', '-n', argocdNs]).items as Json[]).filter((a) => {
+    const mine = ours.get(a.metadata.name);
+    return mine && JSON.stringify(a.spec?.source ?? null) !== JSON.stringify(mine.spec?.source ?? null);
+  });
+}
+
+function pauseOld(o: EnvOutput, argocdNs: string): number {
+  const old = oldApplications(o, argocdNs);
+  for (const a of old) {
+    if (!a.spec?.syncPolicy?.automated) {
+      out(`Application ${a.metadata.name}: automated sync already off`);
+      continue;
+    }
+    kubectlOk(['patch', 'applications.argoproj.io', a.metadata.name, '-n', argocdNs, '--type', 'merge', '-p', '{"spec":{"syncPolicy":{"automated":null}}}']);
+    out(`Application ${a.metadata.name} (source ${a.spec?.source?.path ?? a.spec?.source?.chart ?? '?'}): automated sync turned off; its objects keep running`);
+  }
+  const still = oldApplications(o, argocdNs).filter((a) => a.spec?.syncPolicy?.automated);
+  if (still.length) throw new StepFailure(`still syncing automatically: ${still.map((a) => a.metadata.name).join(', ')}`);
+  out(`pause-old: ${old.length} old Application(s) of our names; none syncs automatically`);
+  return 0;
+}
+
 function preflight(o: EnvOutput, argocdNs: string): number {
   const problems: string[] = [];
   // 1. Argo CD settings this project relies on (README, GitOps delivery).
@@ -220,19 +251,17 @@ function preflight(o: EnvOutput, argocdNs: string): number {
     problems.push(`Argo CD: cannot read configmap argocd-cm in ${argocdNs} (${cm.stderr.trim()}). Fix: pass --argocd-namespace`);
   } else {
     const data = (JSON.parse(cm.stdout) as Json).data ?? {};
+    if (!data[HEALTH_KEY]) {
+      problems.push(`Argo CD: argocd-cm has no ${HEALTH_KEY}, so the root does not wait for a child to be healthy before the next wave. Fix: the runbook's argocd-cm step`);
+    }
     if (data['application.resourceTrackingMethod'] !== 'annotation') {
       problems.push(`Argo CD: application.resourceTrackingMethod is '${data['application.resourceTrackingMethod'] ?? '(unset: label)'}'; our objects set app.kubernetes.io/instance themselves. Fix: the runbook's argocd-cm step`);
     }
   }
   // 2. The old Applications of the same names must not sync automatically any more.
-  const ours = new Map([...o.children, ...o.root].map((a) => [a.metadata.name as string, a]));
-  const apps = (kubectlJson(['get', 'applications.argoproj.io', '-n', argocdNs]).items as Json[]).filter((a) => ours.has(a.metadata.name));
-  for (const a of apps) {
-    const mine = ours.get(a.metadata.name)!;
-    const same = JSON.stringify(a.spec?.source?.path ?? null) === JSON.stringify(mine.spec?.source?.path ?? null);
-    if (!same && a.spec?.syncPolicy?.automated) {
-      problems.push(`Argo CD: the old Application ${a.metadata.name} (source ${a.spec?.source?.path ?? a.spec?.source?.chart}) still syncs automatically. Fix: the runbook's step that turns its automated sync off`);
-    }
+  const apps = oldApplications(o, argocdNs);
+  for (const a of apps.filter((x) => x.spec?.syncPolicy?.automated)) {
+    problems.push(`Argo CD: the old Application ${a.metadata.name} (source ${a.spec?.source?.path ?? a.spec?.source?.chart}) still syncs automatically. Fix: npm run takeover -- pause-old --env <env>`);
   }
   // 3. Every live claim protected, every volume retained.
   const namespaces = existingNamespaces(o.namespaces);
@@ -256,7 +285,7 @@ function preflight(o: EnvOutput, argocdNs: string): number {
         `${declared ? ' Fix: npm run takeover -- recreate --yes (declared orphan-and-recreate)' : ' Fix: make ours match the live field (see the upgrade tier: npm run conformance)'}`);
     }
   }
-  out(`preflight: ${checked} live object(s) checked as Argo CD would send ours; ${namespaces.length} namespace(s); ${apps.length} Application(s) of the same names`);
+  out(`preflight: ${checked} live object(s) checked as Argo CD would send ours; ${namespaces.length} namespace(s); ${apps.length} old Application(s) of our names`);
   for (const p of problems) out(`  PROBLEM ${p}`);
   if (problems.length) throw new StepFailure(`preflight: ${problems.length} problem(s); fix them before the first sync`);
   out('preflight: ok');
@@ -376,6 +405,7 @@ export function main(argv: readonly string[]): number {
     const ns = a['argocd-namespace']!;
     switch (step) {
       case 'snapshot': return snapshot(o, ns, need(a.out, '--out FILE'));
+      case 'pause-old': return pauseOld(o, ns);
       case 'protect-volumes': return protectVolumes(o);
       case 'preflight': return preflight(o, ns);
       case 'recreate': return recreate(o, a.yes!);
