@@ -387,6 +387,10 @@ function rollback(o: EnvOutput, argocdNs: string, file: string, yes: boolean): n
 
 export function main(argv: readonly string[]): number {
   const [step, ...rest] = argv.filter((a, i) => !(a === '--' && i === 0));
+  if (step === '--help' || step === '-h') {
+    out(USAGE);
+    return 0;
+  }
   const parsed = parseCommandLine(rest, {
     'env': { type: 'string' }, 'out': { type: 'string' }, 'out-dir': { type: 'string', default: 'charts-out' },
     'argocd-namespace': { type: 'string', default: 'argocd' }, 'against': { type: 'string' }, 'from': { type: 'string' },
