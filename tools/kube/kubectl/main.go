@@ -5,6 +5,9 @@
 package main
 
 import (
+	// Import to initialize client auth plugins (as k8s.io/kubernetes/cmd/kubectl does).
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+
 	"k8s.io/component-base/cli"
 	"k8s.io/kubectl/pkg/cmd"
 	"k8s.io/kubectl/pkg/cmd/util"
