@@ -30,7 +30,10 @@ const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 export const ARGOCD_SSA_MANAGER = 'argocd-controller';
 
 /** How Argo CD sends an object, from its own and its Application's sync options (gitops-engine sync_context.go). */
-export type ApplyMode = 'client-side-apply' | 'server-side-apply' | 'replace' | 'replace-force' | 'hook-recreate';
+export type ApplyMode = 'client-side-apply' | 'server-side-apply' | 'replace' | 'replace-force' | 'hook-recreate' | 'orphan-and-recreate';
+
+/** The annotation with which a construct declares the orphan-and-recreate remedy (src/core/immutable.ts). */
+const NOT_IN_PLACE = 'platform.254carbon.com/not-in-place';
 
 /** One synthesized object and the live object it lands on. */
 export interface UpgradeCase {
@@ -106,6 +109,9 @@ export function applyModeOf(obj: KubeObject | undefined, appOptions: string[]): 
   if (ann['argocd.argoproj.io/hook'] && String(ann['argocd.argoproj.io/hook-delete-policy'] ?? '').split(',').map((x) => x.trim()).includes('BeforeHookCreation')) {
     return 'hook-recreate';
   }
+  // Declared not-in-place (src/core/immutable.ts): the runbook's recreate step deletes the live object with
+  // --cascade=orphan before the sync, which then creates it.
+  if (ann[NOT_IN_PLACE] === 'orphan-and-recreate') return 'orphan-and-recreate';
   const own = syncOptions(obj);
   const has = (opt: string) => own.includes(opt) || appOptions.includes(opt);
   if (has('Replace=true') && obj?.kind !== 'CustomResourceDefinition' && obj?.kind !== 'Namespace') {
@@ -233,7 +239,7 @@ export function argocdApplyArgs(mode: ApplyMode, file: string): string[] {
     case 'server-side-apply': return ['apply', '--server-side', '--force-conflicts', `--field-manager=${ARGOCD_SSA_MANAGER}`, ...common];
     case 'replace': return ['replace', ...common];
     case 'replace-force': return ['replace', '--force', ...common];
-    case 'hook-recreate': return ['apply', ...common]; // the live object was deleted: this creates
+    case 'hook-recreate': case 'orphan-and-recreate': return ['apply', ...common]; // the live object was deleted: this creates
     default: return ['apply', '--overwrite=true', '--openapi-patch=true', ...common];
   }
 }
@@ -362,13 +368,26 @@ async function runRound(cluster: LocalCluster, round: UpgradeCase[], opts: Upgra
     const annotations: Record<string, string> = c.app ? { 'argocd.argoproj.io/tracking-id': trackingId(c.app, o, c.namespace) } : {};
     const file = path.join(work, `ours-${safe(c.group)}-${safe(c.key)}.yaml`);
     fs.writeFileSync(file, stringify(withMetadata(o, c.namespace, {}, annotations)));
-    if (c.mode === 'hook-recreate') {
+    // The recreate step deletes a declared object only when the server refuses it in place: try that first.
+    const inPlace = c.mode === 'orphan-and-recreate' ? await kubectl(argocdApplyArgs('client-side-apply', file)) : undefined;
+    if (inPlace?.code === 0) {
+      result.sent = true;
+      result.accepted = true;
+      result.warnings.push(...splitStderr(inPlace.stderr).warnings);
+      result.notes.push('declared orphan-and-recreate, but accepted in place: the recreate step leaves it alone');
+      return result;
+    }
+    if (c.mode === 'hook-recreate' || c.mode === 'orphan-and-recreate') {
+      // The throwaway cluster has no garbage collector, so --cascade=orphan (a finalizer the collector removes) would
+      // never finish: the object is deleted in the background instead; for the API server the result is the same.
       const del = await kubectl(['delete', '-f', file, '--wait=true', '--ignore-not-found']);
       if (del.code !== 0) {
         result.message = `deleting the live object before the hook (as Argo CD does) failed: ${splitStderr(del.stderr).error}`;
         return result;
       }
-      result.notes.push('hook with BeforeHookCreation: the live object was deleted first, as Argo CD does');
+      result.notes.push(c.mode === 'hook-recreate'
+        ? 'hook with BeforeHookCreation: the live object was deleted first, as Argo CD does'
+        : 'declared orphan-and-recreate: the live object was deleted first, as the runbook\'s recreate step does');
     }
     const res = await kubectl(argocdApplyArgs(c.mode, file));
     result.sent = true;

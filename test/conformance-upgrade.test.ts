@@ -58,6 +58,7 @@ describe('conformance upgrade tier: pairing and how Argo CD sends an object', ()
     expect(applyModeOf(o({ 'argocd.argoproj.io/sync-options': 'Replace=true,Force=true' }), [])).toBe('replace-force');
     expect(applyModeOf(o({ 'argocd.argoproj.io/sync-options': 'Replace=true' }, 'Namespace'), [])).toBe('client-side-apply');
     expect(applyModeOf(o({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' }, 'Job'), [])).toBe('hook-recreate');
+    expect(applyModeOf(o({ 'platform.254carbon.com/not-in-place': 'orphan-and-recreate' }), [])).toBe('orphan-and-recreate');
     expect(argocdApplyArgs('client-side-apply', 'f')).toEqual(['apply', '--overwrite=true', '--openapi-patch=true', '--dry-run=server', '--validate=strict', '-f', 'f']);
     expect(argocdApplyArgs('server-side-apply', 'f')).toEqual(['apply', '--server-side', '--force-conflicts', '--field-manager=argocd-controller', '--dry-run=server', '--validate=strict', '-f', 'f']);
     expect(trackingId('zookeeper', o({}), 'data-platform')).toBe('zookeeper:apps/StatefulSet:data-platform/x');
