@@ -85,7 +85,7 @@ function yamlFiles(dir: string): string[] {
 }
 
 function readObjects(dir: string): OutputObject[] {
-  return yamlFiles(dir).flatMap((file) => parseAllDocuments(fs.readFileSync(file, 'utf8'))
+  return yamlFiles(dir).flatMap((file) => parseAllDocuments(fs.readFileSync(file, 'utf8'), { version: '1.1' })
     .map((d) => d.toJS() as Json).filter((m) => m && m.kind).map((manifest) => ({ file, text: fs.readFileSync(file, 'utf8'), manifest })));
 }
 

@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml, stringify } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { applicationDestinations, destinationFor, installCrds, Log, mapLimit, ObjectResult, relativeFile } from './check';
 import { KubeClient, statusMessage, statusReason } from './client';
 import { Binaries, LocalCluster } from './cluster';
@@ -255,13 +255,22 @@ function splitStderr(stderr: string): { warnings: string[]; error: string } {
   return { warnings, error: rest.join('\n') };
 }
 
-function withMetadata(o: KubeObject, namespace: string | undefined, labels: Record<string, string>, annotations: Record<string, string>): KubeObject {
+/**
+ * The object as kubectl reads the document: YAML 1.1, as sigs.k8s.io/yaml (go-yaml v2) decodes it, so an unquoted `off`
+ * or `yes` is a boolean there too. Written back as JSON, which no decoder reads differently (writing YAML again would
+ * turn the string "off" into a YAML 1.1 boolean).
+ */
+export function asKubectlReadsIt(m: Manifest): KubeObject {
+  return parseYaml(m.text, { version: '1.1', uniqueKeys: false }) as KubeObject;
+}
+
+function withMetadata(o: KubeObject, namespace: string | undefined, labels: Record<string, string>, annotations: Record<string, string>): string {
   const copy = JSON.parse(JSON.stringify(o)) as KubeObject;
   const md = (copy.metadata ??= {});
   if (namespace !== undefined) md.namespace = namespace;
   if (Object.keys(labels).length) md.labels = { ...(md.labels as Record<string, string> | undefined ?? {}), ...labels };
   if (Object.keys(annotations).length) md.annotations = { ...(md.annotations as Record<string, string> | undefined ?? {}), ...annotations };
-  return copy;
+  return `${JSON.stringify(copy, null, 1)}\n`;
 }
 
 /** Argo CD's annotation tracking id: `<app>:<group>/<kind>:<namespace>/<name>` (argo-cd util/argo/resource_tracking.go). */
@@ -329,12 +338,12 @@ async function runRound(cluster: LocalCluster, round: UpgradeCase[], opts: Upgra
   const liveProblem = new Map<string, string>();
   const liveNotes = new Map<string, string[]>();
   const createLive = async (c: UpgradeCase) => {
-    const o = c.live.object as KubeObject;
+    const o = asKubectlReadsIt(c.live);
     // Argo CD's default label tracking (resourceTrackingMethod: label in 2.x) set app.kubernetes.io/instance to the
     // Application's name on every object it applied; kubectl apply then stored that object as last-applied.
     const labels: Record<string, string> = c.liveApp ? { 'app.kubernetes.io/instance': c.liveApp } : {};
-    const file = path.join(work, `live-${safe(c.key)}.yaml`);
-    fs.writeFileSync(file, stringify(withMetadata(o, c.namespace, labels, {})));
+    const file = path.join(work, `live-${safe(c.key)}.json`);
+    fs.writeFileSync(file, withMetadata(o, c.namespace, labels, {}));
     const notes = [`live: ${c.live.file.includes('/reference/') ? c.live.file.slice(c.live.file.indexOf('/reference/') + 1) : relativeFile(c.live.file)}` +
       `${c.liveApp ? ` (applied by the old Argo CD Application ${c.liveApp}, label tracking)` : ' (applied with kubectl apply)'}`];
     let res = await kubectl(['apply', '--validate=strict', '-f', file]);
@@ -366,8 +375,8 @@ async function runRound(cluster: LocalCluster, round: UpgradeCase[], opts: Upgra
     }
     // Argo CD's annotation tracking (application.resourceTrackingMethod: annotation, which this project relies on).
     const annotations: Record<string, string> = c.app ? { 'argocd.argoproj.io/tracking-id': trackingId(c.app, o, c.namespace) } : {};
-    const file = path.join(work, `ours-${safe(c.group)}-${safe(c.key)}.yaml`);
-    fs.writeFileSync(file, stringify(withMetadata(o, c.namespace, {}, annotations)));
+    const file = path.join(work, `ours-${safe(c.group)}-${safe(c.key)}.json`);
+    fs.writeFileSync(file, withMetadata(asKubectlReadsIt(c.ours), c.namespace, {}, annotations));
     // The recreate step deletes a declared object only when the server refuses it in place: try that first.
     const inPlace = c.mode === 'orphan-and-recreate' ? await kubectl(argocdApplyArgs('client-side-apply', file)) : undefined;
     if (inPlace?.code === 0) {

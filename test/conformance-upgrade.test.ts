@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readManifests } from '../conformance/manifests';
-import { applyModeOf, argocdApplyArgs, pairCounterparts, readLiveChoices, trackingId } from '../conformance/upgrade';
+import { applyModeOf, argocdApplyArgs, asKubectlReadsIt, pairCounterparts, readLiveChoices, trackingId } from '../conformance/upgrade';
 
 function write(root: string, rel: string, text: string): string {
   const f = path.join(root, rel);
@@ -62,6 +62,12 @@ describe('conformance upgrade tier: pairing and how Argo CD sends an object', ()
     expect(argocdApplyArgs('client-side-apply', 'f')).toEqual(['apply', '--overwrite=true', '--openapi-patch=true', '--dry-run=server', '--validate=strict', '-f', 'f']);
     expect(argocdApplyArgs('server-side-apply', 'f')).toEqual(['apply', '--server-side', '--force-conflicts', '--field-manager=argocd-controller', '--dry-run=server', '--validate=strict', '-f', 'f']);
     expect(trackingId('zookeeper', o({}), 'data-platform')).toBe('zookeeper:apps/StatefulSet:data-platform/x');
+  });
+
+  test('regression: objects reach kubectl as kubectl reads the YAML (1.1): a quoted "off" stays a string, a bare yes is a boolean', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {quoted: "off", bare: yes, also: "no"}\n';
+    const m = { file: 'x.yaml', doc: 0, group: 'g', text };
+    expect(asKubectlReadsIt(m).data).toEqual({ quoted: 'off', bare: true, also: 'no' });
   });
 
   test('upgrade-live.yaml names a live definition, with a reason, for every object the reference repeats', () => {
