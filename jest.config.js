@@ -9,4 +9,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
   },
   maxWorkers: 2,
+  // Every environment is synthesized once per run and shared with the test files (test/util.ts objectsOf).
+  globalSetup: '<rootDir>/test/support/global-synth.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

@@ -17,6 +17,7 @@ import { parseCommandLine, runSynthCommand, selectEnvironments } from './cli';
 import { diffOutputs, readTreeAtRef, renderDiffMarkdown, repoPath } from './reports/diff';
 import { synthesize } from '../src/output/synth';
 import { listFiles } from '../src/output/write';
+import { PlatformConfigError } from '../src/core/errors';
 
 const USAGE = `usage: diff [--base REF | --base-dir DIR] [--out DIR] [--env NAME]...
   --base REF      git revision whose committed output is the base (default: HEAD)
@@ -42,12 +43,12 @@ export function main(argv: readonly string[]): number {
   try {
     if (args['base-dir']) {
       const dir = path.resolve(args['base-dir']);
-      if (!fs.existsSync(dir)) throw new Error(`${dir} does not exist`);
+      if (!fs.existsSync(dir)) throw new PlatformConfigError(`--base-dir ${dir}`, 'does not exist', 'name a directory that holds a charts-out tree');
       base = new Map(listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
       baseName = args['base-dir'];
     } else {
       const ref = args.base ?? 'HEAD';
-      const out = path.resolve(args.out!);
+      const out = path.resolve(args.out);
       const { top, rel } = repoPath(fs.existsSync(out) ? out : path.dirname(out));
       const inRepo = fs.existsSync(out) ? rel : path.posix.join(rel, path.basename(out));
       base = readTreeAtRef(top, ref, inRepo);

@@ -18,6 +18,7 @@ import { parseCommandLine, runSynthCommand, selectEnvironments } from './cli';
 import { loadManifestDir, keyOf } from './reports/objects';
 import { compareParity, Explanation, Explanations, isImmutableSelectorDifference, renderParityMarkdown } from './reports/parity';
 import { synthesize } from '../src/output/synth';
+import { PlatformConfigError } from '../src/core/errors';
 
 export const DEFAULT_EXPLANATIONS = 'docs/parity-explanations.yaml';
 
@@ -36,7 +37,7 @@ export function main(argv: readonly string[]): number {
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   if (parsed.positionals.length !== 1) { process.stderr.write(`expected one directory\n${USAGE}\n`); return 2; }
-  const selected = selectEnvironments([args.env!]);
+  const selected = selectEnvironments([args.env]);
   if (typeof selected === 'number') return selected;
   if (selected.length !== 1) { process.stderr.write(`--env names one environment\n${USAGE}\n`); return 2; }
   const envName = selected[0];
@@ -45,7 +46,7 @@ export function main(argv: readonly string[]): number {
   let explanations: Explanations;
   let reference;
   try {
-    if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+    if (!fs.statSync(dir).isDirectory()) throw new PlatformConfigError(dir, 'is not a directory', 'name the directory of rendered manifests to compare with');
     reference = loadManifestDir(dir);
     const file = args.explanations ?? (fs.existsSync(DEFAULT_EXPLANATIONS) ? DEFAULT_EXPLANATIONS : undefined);
     const entries = file ? (parse(fs.readFileSync(file, 'utf8')) ?? {}) as Record<string, Explanation> : {};

@@ -151,7 +151,7 @@ function kyvernoBinary(): string {
   const script = path.resolve(__dirname, '..', 'tools', 'kyverno', 'build.sh');
   const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const bin = out.trim().split('\n').pop() ?? '';
-  if (!bin || !fs.existsSync(bin)) throw new Error(`tools/kyverno/build.sh printed no usable binary path ('${bin}')`);
+  if (!bin || !fs.existsSync(bin)) throw new PlatformConfigError('tools/kyverno/build.sh', `printed no usable binary path ('${bin}')`, 'set KYVERNO_BIN to a Kyverno CLI binary or fix the build (see tools/kyverno/NOTES.md)');
   return bin;
 }
 

@@ -39,7 +39,7 @@ export function main(argv: readonly string[]): number {
   const args = parsed.values;
   const environments = selectEnvironments(args.env);
   if (typeof environments === 'number') return environments;
-  const outDir = path.resolve(args.out!);
+  const outDir = path.resolve(args.out);
   return runSynthCommand(() => {
     const values = readValuesFiles(args.values);
     const started = process.hrtime.bigint();

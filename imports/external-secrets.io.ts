@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 
 /**
  * ExternalSecret is the Schema for the external-secrets API.
+It defines how to fetch data from external APIs and make it available as Kubernetes Secrets.
  *
  * @schema ExternalSecret
  */
@@ -13,7 +14,7 @@ export class ExternalSecret extends ApiObject {
    * Returns the apiVersion and kind for "ExternalSecret"
    */
   public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'external-secrets.io/v1beta1',
+    apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
   }
 
@@ -59,6 +60,7 @@ export class ExternalSecret extends ApiObject {
 
 /**
  * ExternalSecret is the Schema for the external-secrets API.
+ * It defines how to fetch data from external APIs and make it available as Kubernetes Secrets.
  *
  * @schema ExternalSecret
  */
@@ -116,13 +118,24 @@ export interface ExternalSecretSpec {
    * RefreshInterval is the amount of time before the values are read again from the SecretStore provider,
    * specified as Golang Duration strings.
    * Valid time units are "ns", "us" (or "µs"), "ms", "s", "m", "h"
-   * Example values: "1h", "2h30m", "5d", "10s"
-   * May be set to zero to fetch and create it once. Defaults to 1h.
+   * Example values: "1h0m0s", "2h30m0s", "10m0s"
+   * May be set to "0s" to fetch and create it once. Defaults to 1h0m0s.
    *
-   * @default 1h.
+   * @default 1h0m0s.
    * @schema ExternalSecretSpec#refreshInterval
    */
   readonly refreshInterval?: string;
+
+  /**
+   * RefreshPolicy determines how the ExternalSecret should be refreshed:
+   * - CreatedOnce: Creates the Secret only if it does not exist and does not update it thereafter
+   * - Periodic: Synchronizes the Secret from the external source at regular intervals specified by refreshInterval.
+   * No periodic updates occur if refreshInterval is 0.
+   * - OnChange: Only synchronizes the Secret when the ExternalSecret's metadata or specification changes
+   *
+   * @schema ExternalSecretSpec#refreshPolicy
+   */
+  readonly refreshPolicy?: ExternalSecretSpecRefreshPolicy;
 
   /**
    * SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.
@@ -132,8 +145,16 @@ export interface ExternalSecretSpec {
   readonly secretStoreRef?: ExternalSecretSpecSecretStoreRef;
 
   /**
-   * ExternalSecretTarget defines the Kubernetes Secret to be created
-   * There can be only one target per ExternalSecret.
+   * SyncWindows optionally restricts when periodic refreshes may occur.
+   * Evaluated in UTC, only for Periodic refresh policy (or when refreshPolicy is unset).
+   *
+   * @schema ExternalSecretSpec#syncWindows
+   */
+  readonly syncWindows?: ExternalSecretSpecSyncWindows;
+
+  /**
+   * ExternalSecretTarget defines the Kubernetes Secret to be created,
+   * there can be only one target per ExternalSecret.
    *
    * @schema ExternalSecretSpec#target
    */
@@ -150,7 +171,9 @@ export function toJson_ExternalSecretSpec(obj: ExternalSecretSpec | undefined): 
     'data': obj.data?.map(y => toJson_ExternalSecretSpecData(y)),
     'dataFrom': obj.dataFrom?.map(y => toJson_ExternalSecretSpecDataFrom(y)),
     'refreshInterval': obj.refreshInterval,
+    'refreshPolicy': obj.refreshPolicy,
     'secretStoreRef': toJson_ExternalSecretSpecSecretStoreRef(obj.secretStoreRef),
+    'syncWindows': toJson_ExternalSecretSpecSyncWindows(obj.syncWindows),
     'target': toJson_ExternalSecretSpecTarget(obj.target),
   };
   // filter undefined values
@@ -173,8 +196,7 @@ export interface ExternalSecretSpecData {
   readonly remoteRef: ExternalSecretSpecDataRemoteRef;
 
   /**
-   * SecretKey defines the key in which the controller stores
-   * the value. This is the key in the Kind=Secret
+   * The key in the Kubernetes Secret to store the value.
    *
    * @schema ExternalSecretSpecData#secretKey
    */
@@ -182,7 +204,7 @@ export interface ExternalSecretSpecData {
 
   /**
    * SourceRef allows you to override the source
-   * from which the value will pulled from.
+   * from which the value will be pulled.
    *
    * @schema ExternalSecretSpecData#sourceRef
    */
@@ -206,6 +228,9 @@ export function toJson_ExternalSecretSpecData(obj: ExternalSecretSpecData | unde
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * ExternalSecretDataFromRemoteRef defines the connection between the Kubernetes Secret keys and the Provider data
+ * when using DataFrom to fetch multiple values from a Provider.
+ *
  * @schema ExternalSecretSpecDataFrom
  */
 export interface ExternalSecretSpecDataFrom {
@@ -264,6 +289,24 @@ export function toJson_ExternalSecretSpecDataFrom(obj: ExternalSecretSpecDataFro
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * RefreshPolicy determines how the ExternalSecret should be refreshed:
+ * - CreatedOnce: Creates the Secret only if it does not exist and does not update it thereafter
+ * - Periodic: Synchronizes the Secret from the external source at regular intervals specified by refreshInterval.
+ * No periodic updates occur if refreshInterval is 0.
+ * - OnChange: Only synchronizes the Secret when the ExternalSecret's metadata or specification changes
+ *
+ * @schema ExternalSecretSpecRefreshPolicy
+ */
+export enum ExternalSecretSpecRefreshPolicy {
+  /** CreatedOnce */
+  CREATED_ONCE = "CreatedOnce",
+  /** Periodic */
+  PERIODIC = "Periodic",
+  /** OnChange */
+  ON_CHANGE = "OnChange",
+}
+
+/**
  * SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.
  *
  * @schema ExternalSecretSpecSecretStoreRef
@@ -276,14 +319,14 @@ export interface ExternalSecretSpecSecretStoreRef {
    * @default SecretStore`
    * @schema ExternalSecretSpecSecretStoreRef#kind
    */
-  readonly kind?: string;
+  readonly kind?: ExternalSecretSpecSecretStoreRefKind;
 
   /**
    * Name of the SecretStore resource
    *
    * @schema ExternalSecretSpecSecretStoreRef#name
    */
-  readonly name: string;
+  readonly name?: string;
 }
 
 /**
@@ -302,26 +345,67 @@ export function toJson_ExternalSecretSpecSecretStoreRef(obj: ExternalSecretSpecS
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * ExternalSecretTarget defines the Kubernetes Secret to be created
- * There can be only one target per ExternalSecret.
+ * SyncWindows optionally restricts when periodic refreshes may occur.
+ * Evaluated in UTC, only for Periodic refresh policy (or when refreshPolicy is unset).
+ *
+ * @schema ExternalSecretSpecSyncWindows
+ */
+export interface ExternalSecretSpecSyncWindows {
+  /**
+   * Kind applies to every window in the list.
+   * "allow" -- syncs are permitted only while at least one window is active;
+   * all other times are blocked.
+   * "deny"  -- syncs are blocked while any window is active;
+   * all other times are permitted.
+   *
+   * @schema ExternalSecretSpecSyncWindows#kind
+   */
+  readonly kind: ExternalSecretSpecSyncWindowsKind;
+
+  /**
+   * Windows is the list of schedule+duration pairs.
+   *
+   * @schema ExternalSecretSpecSyncWindows#windows
+   */
+  readonly windows: ExternalSecretSpecSyncWindowsWindows[];
+}
+
+/**
+ * Converts an object of type 'ExternalSecretSpecSyncWindows' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ExternalSecretSpecSyncWindows(obj: ExternalSecretSpecSyncWindows | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'kind': obj.kind,
+    'windows': obj.windows?.map(y => toJson_ExternalSecretSpecSyncWindowsWindows(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ExternalSecretTarget defines the Kubernetes Secret to be created,
+ * there can be only one target per ExternalSecret.
  *
  * @schema ExternalSecretSpecTarget
  */
 export interface ExternalSecretSpecTarget {
   /**
-   * CreationPolicy defines rules on how to create the resulting Secret
-   * Defaults to 'Owner'
+   * CreationPolicy defines rules on how to create the resulting Secret.
+   * Defaults to "Owner"
    *
-   * @default Owner'
+   * @default Owner"
    * @schema ExternalSecretSpecTarget#creationPolicy
    */
   readonly creationPolicy?: ExternalSecretSpecTargetCreationPolicy;
 
   /**
-   * DeletionPolicy defines rules on how to delete the resulting Secret
-   * Defaults to 'Retain'
+   * DeletionPolicy defines rules on how to delete the resulting Secret.
+   * Defaults to "Retain"
    *
-   * @default Retain'
+   * @default Retain"
    * @schema ExternalSecretSpecTarget#deletionPolicy
    */
   readonly deletionPolicy?: ExternalSecretSpecTargetDeletionPolicy;
@@ -334,8 +418,17 @@ export interface ExternalSecretSpecTarget {
   readonly immutable?: boolean;
 
   /**
-   * Name defines the name of the Secret resource to be managed
-   * This field is immutable
+   * Manifest defines a custom Kubernetes resource to create instead of a Secret.
+   * When specified, ExternalSecret will create the resource type defined here
+   * (e.g., ConfigMap, Custom Resource) instead of a Secret.
+   * Warning: Using Generic target. Make sure access policies and encryption are properly configured.
+   *
+   * @schema ExternalSecretSpecTarget#manifest
+   */
+  readonly manifest?: ExternalSecretSpecTargetManifest;
+
+  /**
+   * The name of the Secret resource to be managed.
    * Defaults to the .metadata.name of the ExternalSecret resource
    *
    * @default the .metadata.name of the ExternalSecret resource
@@ -361,6 +454,7 @@ export function toJson_ExternalSecretSpecTarget(obj: ExternalSecretSpecTarget | 
     'creationPolicy': obj.creationPolicy,
     'deletionPolicy': obj.deletionPolicy,
     'immutable': obj.immutable,
+    'manifest': toJson_ExternalSecretSpecTargetManifest(obj.manifest),
     'name': obj.name,
     'template': toJson_ExternalSecretSpecTargetTemplate(obj.template),
   };
@@ -377,15 +471,17 @@ export function toJson_ExternalSecretSpecTarget(obj: ExternalSecretSpecTarget | 
  */
 export interface ExternalSecretSpecDataRemoteRef {
   /**
-   * Used to define a conversion Strategy
+   * Used to define a conversion Strategy. Defaults to Default when omitted.
    *
+   * @default Default when omitted.
    * @schema ExternalSecretSpecDataRemoteRef#conversionStrategy
    */
   readonly conversionStrategy?: ExternalSecretSpecDataRemoteRefConversionStrategy;
 
   /**
-   * Used to define a decoding Strategy
+   * Used to define a decoding Strategy. Defaults to None when omitted.
    *
+   * @default None when omitted.
    * @schema ExternalSecretSpecDataRemoteRef#decodingStrategy
    */
   readonly decodingStrategy?: ExternalSecretSpecDataRemoteRefDecodingStrategy;
@@ -404,6 +500,13 @@ export interface ExternalSecretSpecDataRemoteRef {
    * @schema ExternalSecretSpecDataRemoteRef#metadataPolicy
    */
   readonly metadataPolicy?: ExternalSecretSpecDataRemoteRefMetadataPolicy;
+
+  /**
+   * Controls how ESO handles fetched secret data containing NUL bytes for this source.
+   *
+   * @schema ExternalSecretSpecDataRemoteRef#nullBytePolicy
+   */
+  readonly nullBytePolicy?: ExternalSecretSpecDataRemoteRefNullBytePolicy;
 
   /**
    * Used to select a specific property of the Provider value (if a map), if supported
@@ -431,6 +534,7 @@ export function toJson_ExternalSecretSpecDataRemoteRef(obj: ExternalSecretSpecDa
     'decodingStrategy': obj.decodingStrategy,
     'key': obj.key,
     'metadataPolicy': obj.metadataPolicy,
+    'nullBytePolicy': obj.nullBytePolicy,
     'property': obj.property,
     'version': obj.version,
   };
@@ -441,7 +545,7 @@ export function toJson_ExternalSecretSpecDataRemoteRef(obj: ExternalSecretSpecDa
 
 /**
  * SourceRef allows you to override the source
- * from which the value will pulled from.
+ * from which the value will be pulled.
  *
  * @schema ExternalSecretSpecDataSourceRef
  */
@@ -487,15 +591,17 @@ export function toJson_ExternalSecretSpecDataSourceRef(obj: ExternalSecretSpecDa
  */
 export interface ExternalSecretSpecDataFromExtract {
   /**
-   * Used to define a conversion Strategy
+   * Used to define a conversion Strategy. Defaults to Default when omitted.
    *
+   * @default Default when omitted.
    * @schema ExternalSecretSpecDataFromExtract#conversionStrategy
    */
   readonly conversionStrategy?: ExternalSecretSpecDataFromExtractConversionStrategy;
 
   /**
-   * Used to define a decoding Strategy
+   * Used to define a decoding Strategy. Defaults to None when omitted.
    *
+   * @default None when omitted.
    * @schema ExternalSecretSpecDataFromExtract#decodingStrategy
    */
   readonly decodingStrategy?: ExternalSecretSpecDataFromExtractDecodingStrategy;
@@ -514,6 +620,13 @@ export interface ExternalSecretSpecDataFromExtract {
    * @schema ExternalSecretSpecDataFromExtract#metadataPolicy
    */
   readonly metadataPolicy?: ExternalSecretSpecDataFromExtractMetadataPolicy;
+
+  /**
+   * Controls how ESO handles fetched secret data containing NUL bytes for this source.
+   *
+   * @schema ExternalSecretSpecDataFromExtract#nullBytePolicy
+   */
+  readonly nullBytePolicy?: ExternalSecretSpecDataFromExtractNullBytePolicy;
 
   /**
    * Used to select a specific property of the Provider value (if a map), if supported
@@ -541,6 +654,7 @@ export function toJson_ExternalSecretSpecDataFromExtract(obj: ExternalSecretSpec
     'decodingStrategy': obj.decodingStrategy,
     'key': obj.key,
     'metadataPolicy': obj.metadataPolicy,
+    'nullBytePolicy': obj.nullBytePolicy,
     'property': obj.property,
     'version': obj.version,
   };
@@ -557,15 +671,17 @@ export function toJson_ExternalSecretSpecDataFromExtract(obj: ExternalSecretSpec
  */
 export interface ExternalSecretSpecDataFromFind {
   /**
-   * Used to define a conversion Strategy
+   * Used to define a conversion Strategy. Defaults to Default when omitted.
    *
+   * @default Default when omitted.
    * @schema ExternalSecretSpecDataFromFind#conversionStrategy
    */
   readonly conversionStrategy?: ExternalSecretSpecDataFromFindConversionStrategy;
 
   /**
-   * Used to define a decoding Strategy
+   * Used to define a decoding Strategy. Defaults to None when omitted.
    *
+   * @default None when omitted.
    * @schema ExternalSecretSpecDataFromFind#decodingStrategy
    */
   readonly decodingStrategy?: ExternalSecretSpecDataFromFindDecodingStrategy;
@@ -576,6 +692,13 @@ export interface ExternalSecretSpecDataFromFind {
    * @schema ExternalSecretSpecDataFromFind#name
    */
   readonly name?: ExternalSecretSpecDataFromFindName;
+
+  /**
+   * Controls how ESO handles fetched secret data containing NUL bytes for this find source.
+   *
+   * @schema ExternalSecretSpecDataFromFind#nullBytePolicy
+   */
+  readonly nullBytePolicy?: ExternalSecretSpecDataFromFindNullBytePolicy;
 
   /**
    * A root path to start the find operations.
@@ -602,6 +725,7 @@ export function toJson_ExternalSecretSpecDataFromFind(obj: ExternalSecretSpecDat
     'conversionStrategy': obj.conversionStrategy,
     'decodingStrategy': obj.decodingStrategy,
     'name': toJson_ExternalSecretSpecDataFromFindName(obj.name),
+    'nullBytePolicy': obj.nullBytePolicy,
     'path': obj.path,
     'tags': ((obj.tags) === undefined) ? undefined : (Object.entries(obj.tags).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
   };
@@ -611,9 +735,19 @@ export function toJson_ExternalSecretSpecDataFromFind(obj: ExternalSecretSpecDat
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * ExternalSecretRewrite defines how to rewrite secret data values before they are written to the Secret.
+ *
  * @schema ExternalSecretSpecDataFromRewrite
  */
 export interface ExternalSecretSpecDataFromRewrite {
+  /**
+   * Used to merge key/values in one single Secret
+   * The resulting key will contain all values from the specified secrets
+   *
+   * @schema ExternalSecretSpecDataFromRewrite#merge
+   */
+  readonly merge?: ExternalSecretSpecDataFromRewriteMerge;
+
   /**
    * Used to rewrite with regular expressions.
    * The resulting key will be the output of a regexp.ReplaceAll operation.
@@ -638,6 +772,7 @@ export interface ExternalSecretSpecDataFromRewrite {
 export function toJson_ExternalSecretSpecDataFromRewrite(obj: ExternalSecretSpecDataFromRewrite | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'merge': toJson_ExternalSecretSpecDataFromRewriteMerge(obj.merge),
     'regexp': toJson_ExternalSecretSpecDataFromRewriteRegexp(obj.regexp),
     'transform': toJson_ExternalSecretSpecDataFromRewriteTransform(obj.transform),
   };
@@ -688,10 +823,81 @@ export function toJson_ExternalSecretSpecDataFromSourceRef(obj: ExternalSecretSp
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * CreationPolicy defines rules on how to create the resulting Secret
- * Defaults to 'Owner'
+ * Kind of the SecretStore resource (SecretStore or ClusterSecretStore)
+ * Defaults to `SecretStore`
  *
- * @default Owner'
+ * @default SecretStore`
+ * @schema ExternalSecretSpecSecretStoreRefKind
+ */
+export enum ExternalSecretSpecSecretStoreRefKind {
+  /** SecretStore */
+  SECRET_STORE = "SecretStore",
+  /** ClusterSecretStore */
+  CLUSTER_SECRET_STORE = "ClusterSecretStore",
+}
+
+/**
+ * Kind applies to every window in the list.
+ * "allow" -- syncs are permitted only while at least one window is active;
+ * all other times are blocked.
+ * "deny"  -- syncs are blocked while any window is active;
+ * all other times are permitted.
+ *
+ * @schema ExternalSecretSpecSyncWindowsKind
+ */
+export enum ExternalSecretSpecSyncWindowsKind {
+  /** allow */
+  ALLOW = "allow",
+  /** deny */
+  DENY = "deny",
+}
+
+/**
+ * ExternalSecretSyncWindowEntry defines a single cron-schedule + duration pair
+ * within a SyncWindows block.
+ *
+ * @schema ExternalSecretSpecSyncWindowsWindows
+ */
+export interface ExternalSecretSpecSyncWindowsWindows {
+  /**
+   * Duration specifies how long the window stays open after each Schedule
+   * firing. Example: "8h".
+   *
+   * @schema ExternalSecretSpecSyncWindowsWindows#duration
+   */
+  readonly duration: string;
+
+  /**
+   * Schedule is a standard 5-field cron expression evaluated in UTC, or a
+   * named shorthand such as @daily or @every 1h. It marks the start time of
+   * each window occurrence.
+   * Example: "0 22 * * 1-5" opens a window every weekday at 22:00 UTC.
+   *
+   * @schema ExternalSecretSpecSyncWindowsWindows#schedule
+   */
+  readonly schedule: string;
+}
+
+/**
+ * Converts an object of type 'ExternalSecretSpecSyncWindowsWindows' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ExternalSecretSpecSyncWindowsWindows(obj: ExternalSecretSpecSyncWindowsWindows | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'duration': obj.duration,
+    'schedule': obj.schedule,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CreationPolicy defines rules on how to create the resulting Secret.
+ * Defaults to "Owner"
+ *
+ * @default Owner"
  * @schema ExternalSecretSpecTargetCreationPolicy
  */
 export enum ExternalSecretSpecTargetCreationPolicy {
@@ -703,13 +909,15 @@ export enum ExternalSecretSpecTargetCreationPolicy {
   MERGE = "Merge",
   /** None */
   NONE = "None",
+  /** CreateOrMerge */
+  CREATE_OR_MERGE = "CreateOrMerge",
 }
 
 /**
- * DeletionPolicy defines rules on how to delete the resulting Secret
- * Defaults to 'Retain'
+ * DeletionPolicy defines rules on how to delete the resulting Secret.
+ * Defaults to "Retain"
  *
- * @default Retain'
+ * @default Retain"
  * @schema ExternalSecretSpecTargetDeletionPolicy
  */
 export enum ExternalSecretSpecTargetDeletionPolicy {
@@ -720,6 +928,45 @@ export enum ExternalSecretSpecTargetDeletionPolicy {
   /** Retain */
   RETAIN = "Retain",
 }
+
+/**
+ * Manifest defines a custom Kubernetes resource to create instead of a Secret.
+ * When specified, ExternalSecret will create the resource type defined here
+ * (e.g., ConfigMap, Custom Resource) instead of a Secret.
+ * Warning: Using Generic target. Make sure access policies and encryption are properly configured.
+ *
+ * @schema ExternalSecretSpecTargetManifest
+ */
+export interface ExternalSecretSpecTargetManifest {
+  /**
+   * APIVersion of the target resource (e.g., "v1" for ConfigMap, "argoproj.io/v1alpha1" for ArgoCD Application)
+   *
+   * @schema ExternalSecretSpecTargetManifest#apiVersion
+   */
+  readonly apiVersion: string;
+
+  /**
+   * Kind of the target resource (e.g., "ConfigMap", "Application")
+   *
+   * @schema ExternalSecretSpecTargetManifest#kind
+   */
+  readonly kind: string;
+}
+
+/**
+ * Converts an object of type 'ExternalSecretSpecTargetManifest' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ExternalSecretSpecTargetManifest(obj: ExternalSecretSpecTargetManifest | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiVersion': obj.apiVersion,
+    'kind': obj.kind,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * Template defines a blueprint for the created Secret resource.
@@ -742,6 +989,8 @@ export interface ExternalSecretSpecTargetTemplate {
   readonly engineVersion?: ExternalSecretSpecTargetTemplateEngineVersion;
 
   /**
+   * TemplateMergePolicy defines how the rendered template should be merged with the existing Secret data.
+   *
    * @schema ExternalSecretSpecTargetTemplate#mergePolicy
    */
   readonly mergePolicy?: ExternalSecretSpecTargetTemplateMergePolicy;
@@ -784,8 +1033,9 @@ export function toJson_ExternalSecretSpecTargetTemplate(obj: ExternalSecretSpecT
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * Used to define a conversion Strategy
+ * Used to define a conversion Strategy. Defaults to Default when omitted.
  *
+ * @default Default when omitted.
  * @schema ExternalSecretSpecDataRemoteRefConversionStrategy
  */
 export enum ExternalSecretSpecDataRemoteRefConversionStrategy {
@@ -796,8 +1046,9 @@ export enum ExternalSecretSpecDataRemoteRefConversionStrategy {
 }
 
 /**
- * Used to define a decoding Strategy
+ * Used to define a decoding Strategy. Defaults to None when omitted.
  *
+ * @default None when omitted.
  * @schema ExternalSecretSpecDataRemoteRefDecodingStrategy
  */
 export enum ExternalSecretSpecDataRemoteRefDecodingStrategy {
@@ -825,6 +1076,18 @@ export enum ExternalSecretSpecDataRemoteRefMetadataPolicy {
 }
 
 /**
+ * Controls how ESO handles fetched secret data containing NUL bytes for this source.
+ *
+ * @schema ExternalSecretSpecDataRemoteRefNullBytePolicy
+ */
+export enum ExternalSecretSpecDataRemoteRefNullBytePolicy {
+  /** Ignore */
+  IGNORE = "Ignore",
+  /** Fail */
+  FAIL = "Fail",
+}
+
+/**
  * GeneratorRef points to a generator custom resource.
  *
  * Deprecated: The generatorRef is not implemented in .data[].
@@ -841,11 +1104,11 @@ export interface ExternalSecretSpecDataSourceRefGeneratorRef {
   readonly apiVersion?: string;
 
   /**
-   * Specify the Kind of the resource, e.g. Password, ACRAccessToken etc.
+   * Specify the Kind of the generator resource
    *
    * @schema ExternalSecretSpecDataSourceRefGeneratorRef#kind
    */
-  readonly kind: string;
+  readonly kind: ExternalSecretSpecDataSourceRefGeneratorRefKind;
 
   /**
    * Specify the name of the generator resource
@@ -884,14 +1147,14 @@ export interface ExternalSecretSpecDataSourceRefStoreRef {
    * @default SecretStore`
    * @schema ExternalSecretSpecDataSourceRefStoreRef#kind
    */
-  readonly kind?: string;
+  readonly kind?: ExternalSecretSpecDataSourceRefStoreRefKind;
 
   /**
    * Name of the SecretStore resource
    *
    * @schema ExternalSecretSpecDataSourceRefStoreRef#name
    */
-  readonly name: string;
+  readonly name?: string;
 }
 
 /**
@@ -910,8 +1173,9 @@ export function toJson_ExternalSecretSpecDataSourceRefStoreRef(obj: ExternalSecr
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * Used to define a conversion Strategy
+ * Used to define a conversion Strategy. Defaults to Default when omitted.
  *
+ * @default Default when omitted.
  * @schema ExternalSecretSpecDataFromExtractConversionStrategy
  */
 export enum ExternalSecretSpecDataFromExtractConversionStrategy {
@@ -922,8 +1186,9 @@ export enum ExternalSecretSpecDataFromExtractConversionStrategy {
 }
 
 /**
- * Used to define a decoding Strategy
+ * Used to define a decoding Strategy. Defaults to None when omitted.
  *
+ * @default None when omitted.
  * @schema ExternalSecretSpecDataFromExtractDecodingStrategy
  */
 export enum ExternalSecretSpecDataFromExtractDecodingStrategy {
@@ -951,8 +1216,21 @@ export enum ExternalSecretSpecDataFromExtractMetadataPolicy {
 }
 
 /**
- * Used to define a conversion Strategy
+ * Controls how ESO handles fetched secret data containing NUL bytes for this source.
  *
+ * @schema ExternalSecretSpecDataFromExtractNullBytePolicy
+ */
+export enum ExternalSecretSpecDataFromExtractNullBytePolicy {
+  /** Ignore */
+  IGNORE = "Ignore",
+  /** Fail */
+  FAIL = "Fail",
+}
+
+/**
+ * Used to define a conversion Strategy. Defaults to Default when omitted.
+ *
+ * @default Default when omitted.
  * @schema ExternalSecretSpecDataFromFindConversionStrategy
  */
 export enum ExternalSecretSpecDataFromFindConversionStrategy {
@@ -963,8 +1241,9 @@ export enum ExternalSecretSpecDataFromFindConversionStrategy {
 }
 
 /**
- * Used to define a decoding Strategy
+ * Used to define a decoding Strategy. Defaults to None when omitted.
  *
+ * @default None when omitted.
  * @schema ExternalSecretSpecDataFromFindDecodingStrategy
  */
 export enum ExternalSecretSpecDataFromFindDecodingStrategy {
@@ -1000,6 +1279,80 @@ export function toJson_ExternalSecretSpecDataFromFindName(obj: ExternalSecretSpe
   if (obj === undefined) { return undefined; }
   const result = {
     'regexp': obj.regexp,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Controls how ESO handles fetched secret data containing NUL bytes for this find source.
+ *
+ * @schema ExternalSecretSpecDataFromFindNullBytePolicy
+ */
+export enum ExternalSecretSpecDataFromFindNullBytePolicy {
+  /** Ignore */
+  IGNORE = "Ignore",
+  /** Fail */
+  FAIL = "Fail",
+}
+
+/**
+ * Used to merge key/values in one single Secret
+ * The resulting key will contain all values from the specified secrets
+ *
+ * @schema ExternalSecretSpecDataFromRewriteMerge
+ */
+export interface ExternalSecretSpecDataFromRewriteMerge {
+  /**
+   * Used to define the policy to use in conflict resolution.
+   *
+   * @schema ExternalSecretSpecDataFromRewriteMerge#conflictPolicy
+   */
+  readonly conflictPolicy?: ExternalSecretSpecDataFromRewriteMergeConflictPolicy;
+
+  /**
+   * Used to define the target key of the merge operation.
+   * Required if strategy is JSON. Ignored otherwise.
+   *
+   * @schema ExternalSecretSpecDataFromRewriteMerge#into
+   */
+  readonly into?: string;
+
+  /**
+   * Used to define key priority in conflict resolution.
+   *
+   * @schema ExternalSecretSpecDataFromRewriteMerge#priority
+   */
+  readonly priority?: string[];
+
+  /**
+   * Used to define the policy when a key in the priority list does not exist in the input.
+   *
+   * @schema ExternalSecretSpecDataFromRewriteMerge#priorityPolicy
+   */
+  readonly priorityPolicy?: ExternalSecretSpecDataFromRewriteMergePriorityPolicy;
+
+  /**
+   * Used to define the strategy to use in the merge operation.
+   *
+   * @schema ExternalSecretSpecDataFromRewriteMerge#strategy
+   */
+  readonly strategy?: ExternalSecretSpecDataFromRewriteMergeStrategy;
+}
+
+/**
+ * Converts an object of type 'ExternalSecretSpecDataFromRewriteMerge' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ExternalSecretSpecDataFromRewriteMerge(obj: ExternalSecretSpecDataFromRewriteMerge | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'conflictPolicy': obj.conflictPolicy,
+    'into': obj.into,
+    'priority': obj.priority?.map(y => y),
+    'priorityPolicy': obj.priorityPolicy,
+    'strategy': obj.strategy,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1087,11 +1440,11 @@ export interface ExternalSecretSpecDataFromSourceRefGeneratorRef {
   readonly apiVersion?: string;
 
   /**
-   * Specify the Kind of the resource, e.g. Password, ACRAccessToken etc.
+   * Specify the Kind of the generator resource
    *
    * @schema ExternalSecretSpecDataFromSourceRefGeneratorRef#kind
    */
-  readonly kind: string;
+  readonly kind: ExternalSecretSpecDataFromSourceRefGeneratorRefKind;
 
   /**
    * Specify the name of the generator resource
@@ -1130,14 +1483,14 @@ export interface ExternalSecretSpecDataFromSourceRefStoreRef {
    * @default SecretStore`
    * @schema ExternalSecretSpecDataFromSourceRefStoreRef#kind
    */
-  readonly kind?: string;
+  readonly kind?: ExternalSecretSpecDataFromSourceRefStoreRefKind;
 
   /**
    * Name of the SecretStore resource
    *
    * @schema ExternalSecretSpecDataFromSourceRefStoreRef#name
    */
-  readonly name: string;
+  readonly name?: string;
 }
 
 /**
@@ -1163,13 +1516,13 @@ export function toJson_ExternalSecretSpecDataFromSourceRefStoreRef(obj: External
  * @schema ExternalSecretSpecTargetTemplateEngineVersion
  */
 export enum ExternalSecretSpecTargetTemplateEngineVersion {
-  /** v1 */
-  V1 = "v1",
   /** v2 */
   V2 = "v2",
 }
 
 /**
+ * TemplateMergePolicy defines how the rendered template should be merged with the existing Secret data.
+ *
  * @schema ExternalSecretSpecTargetTemplateMergePolicy
  */
 export enum ExternalSecretSpecTargetTemplateMergePolicy {
@@ -1191,6 +1544,11 @@ export interface ExternalSecretSpecTargetTemplateMetadata {
   readonly annotations?: { [key: string]: string };
 
   /**
+   * @schema ExternalSecretSpecTargetTemplateMetadata#finalizers
+   */
+  readonly finalizers?: string[];
+
+  /**
    * @schema ExternalSecretSpecTargetTemplateMetadata#labels
    */
   readonly labels?: { [key: string]: string };
@@ -1204,6 +1562,7 @@ export function toJson_ExternalSecretSpecTargetTemplateMetadata(obj: ExternalSec
   if (obj === undefined) { return undefined; }
   const result = {
     'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'finalizers': obj.finalizers?.map(y => y),
     'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
   };
   // filter undefined values
@@ -1212,10 +1571,15 @@ export function toJson_ExternalSecretSpecTargetTemplateMetadata(obj: ExternalSec
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * TemplateFrom specifies a source for templates.
+ * Each item in the list can either reference a ConfigMap or a Secret resource.
+ *
  * @schema ExternalSecretSpecTargetTemplateTemplateFrom
  */
 export interface ExternalSecretSpecTargetTemplateTemplateFrom {
   /**
+   * TemplateRef specifies a reference to either a ConfigMap or a Secret resource.
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFrom#configMap
    */
   readonly configMap?: ExternalSecretSpecTargetTemplateTemplateFromConfigMap;
@@ -1226,14 +1590,31 @@ export interface ExternalSecretSpecTargetTemplateTemplateFrom {
   readonly literal?: string;
 
   /**
+   * TemplateRef specifies a reference to either a ConfigMap or a Secret resource.
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFrom#secret
    */
   readonly secret?: ExternalSecretSpecTargetTemplateTemplateFromSecret;
 
   /**
+   * Target specifies where to place the template result.
+   * For Secret resources the accepted values are empty, "Data", "Annotations" and "Labels";
+   * any other value is rejected because it would allow writes to privileged Secret fields.
+   * For custom resources (when spec.target.manifest is set), this supports
+   * nested paths like "spec.database.config" or "data".
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFrom#target
    */
-  readonly target?: ExternalSecretSpecTargetTemplateTemplateFromTarget;
+  readonly target?: string;
+
+  /**
+   * Used to define a decoding Strategy for the rendered template values.
+   * Defaults to None when omitted.
+   *
+   * @default None when omitted.
+   * @schema ExternalSecretSpecTargetTemplateTemplateFrom#valuesDecodingStrategy
+   */
+  readonly valuesDecodingStrategy?: ExternalSecretSpecTargetTemplateTemplateFromValuesDecodingStrategy;
 }
 
 /**
@@ -1247,6 +1628,7 @@ export function toJson_ExternalSecretSpecTargetTemplateTemplateFrom(obj: Externa
     'literal': obj.literal,
     'secret': toJson_ExternalSecretSpecTargetTemplateTemplateFromSecret(obj.secret),
     'target': obj.target,
+    'valuesDecodingStrategy': obj.valuesDecodingStrategy,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1254,15 +1636,173 @@ export function toJson_ExternalSecretSpecTargetTemplateTemplateFrom(obj: Externa
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * Specify the Kind of the generator resource
+ *
+ * @schema ExternalSecretSpecDataSourceRefGeneratorRefKind
+ */
+export enum ExternalSecretSpecDataSourceRefGeneratorRefKind {
+  /** ACRAccessToken */
+  ACR_ACCESS_TOKEN = "ACRAccessToken",
+  /** BeyondtrustWorkloadCredentialsDynamicSecret */
+  BEYONDTRUST_WORKLOAD_CREDENTIALS_DYNAMIC_SECRET = "BeyondtrustWorkloadCredentialsDynamicSecret",
+  /** ClusterGenerator */
+  CLUSTER_GENERATOR = "ClusterGenerator",
+  /** CloudsmithAccessToken */
+  CLOUDSMITH_ACCESS_TOKEN = "CloudsmithAccessToken",
+  /** ECRAuthorizationToken */
+  ECR_AUTHORIZATION_TOKEN = "ECRAuthorizationToken",
+  /** Fake */
+  FAKE = "Fake",
+  /** GCRAccessToken */
+  GCR_ACCESS_TOKEN = "GCRAccessToken",
+  /** GithubAccessToken */
+  GITHUB_ACCESS_TOKEN = "GithubAccessToken",
+  /** GitlabDeployToken */
+  GITLAB_DEPLOY_TOKEN = "GitlabDeployToken",
+  /** QuayAccessToken */
+  QUAY_ACCESS_TOKEN = "QuayAccessToken",
+  /** Password */
+  PASSWORD = "Password",
+  /** SSHKey */
+  SSH_KEY = "SSHKey",
+  /** STSSessionToken */
+  STS_SESSION_TOKEN = "STSSessionToken",
+  /** UUID */
+  UUID = "UUID",
+  /** VaultDynamicSecret */
+  VAULT_DYNAMIC_SECRET = "VaultDynamicSecret",
+  /** Webhook */
+  WEBHOOK = "Webhook",
+  /** Grafana */
+  GRAFANA = "Grafana",
+  /** MFA */
+  MFA = "MFA",
+}
+
+/**
+ * Kind of the SecretStore resource (SecretStore or ClusterSecretStore)
+ * Defaults to `SecretStore`
+ *
+ * @default SecretStore`
+ * @schema ExternalSecretSpecDataSourceRefStoreRefKind
+ */
+export enum ExternalSecretSpecDataSourceRefStoreRefKind {
+  /** SecretStore */
+  SECRET_STORE = "SecretStore",
+  /** ClusterSecretStore */
+  CLUSTER_SECRET_STORE = "ClusterSecretStore",
+}
+
+/**
+ * Used to define the policy to use in conflict resolution.
+ *
+ * @schema ExternalSecretSpecDataFromRewriteMergeConflictPolicy
+ */
+export enum ExternalSecretSpecDataFromRewriteMergeConflictPolicy {
+  /** Ignore */
+  IGNORE = "Ignore",
+  /** Error */
+  ERROR = "Error",
+}
+
+/**
+ * Used to define the policy when a key in the priority list does not exist in the input.
+ *
+ * @schema ExternalSecretSpecDataFromRewriteMergePriorityPolicy
+ */
+export enum ExternalSecretSpecDataFromRewriteMergePriorityPolicy {
+  /** IgnoreNotFound */
+  IGNORE_NOT_FOUND = "IgnoreNotFound",
+  /** Strict */
+  STRICT = "Strict",
+}
+
+/**
+ * Used to define the strategy to use in the merge operation.
+ *
+ * @schema ExternalSecretSpecDataFromRewriteMergeStrategy
+ */
+export enum ExternalSecretSpecDataFromRewriteMergeStrategy {
+  /** Extract */
+  EXTRACT = "Extract",
+  /** JSON */
+  JSON = "JSON",
+}
+
+/**
+ * Specify the Kind of the generator resource
+ *
+ * @schema ExternalSecretSpecDataFromSourceRefGeneratorRefKind
+ */
+export enum ExternalSecretSpecDataFromSourceRefGeneratorRefKind {
+  /** ACRAccessToken */
+  ACR_ACCESS_TOKEN = "ACRAccessToken",
+  /** BeyondtrustWorkloadCredentialsDynamicSecret */
+  BEYONDTRUST_WORKLOAD_CREDENTIALS_DYNAMIC_SECRET = "BeyondtrustWorkloadCredentialsDynamicSecret",
+  /** ClusterGenerator */
+  CLUSTER_GENERATOR = "ClusterGenerator",
+  /** CloudsmithAccessToken */
+  CLOUDSMITH_ACCESS_TOKEN = "CloudsmithAccessToken",
+  /** ECRAuthorizationToken */
+  ECR_AUTHORIZATION_TOKEN = "ECRAuthorizationToken",
+  /** Fake */
+  FAKE = "Fake",
+  /** GCRAccessToken */
+  GCR_ACCESS_TOKEN = "GCRAccessToken",
+  /** GithubAccessToken */
+  GITHUB_ACCESS_TOKEN = "GithubAccessToken",
+  /** GitlabDeployToken */
+  GITLAB_DEPLOY_TOKEN = "GitlabDeployToken",
+  /** QuayAccessToken */
+  QUAY_ACCESS_TOKEN = "QuayAccessToken",
+  /** Password */
+  PASSWORD = "Password",
+  /** SSHKey */
+  SSH_KEY = "SSHKey",
+  /** STSSessionToken */
+  STS_SESSION_TOKEN = "STSSessionToken",
+  /** UUID */
+  UUID = "UUID",
+  /** VaultDynamicSecret */
+  VAULT_DYNAMIC_SECRET = "VaultDynamicSecret",
+  /** Webhook */
+  WEBHOOK = "Webhook",
+  /** Grafana */
+  GRAFANA = "Grafana",
+  /** MFA */
+  MFA = "MFA",
+}
+
+/**
+ * Kind of the SecretStore resource (SecretStore or ClusterSecretStore)
+ * Defaults to `SecretStore`
+ *
+ * @default SecretStore`
+ * @schema ExternalSecretSpecDataFromSourceRefStoreRefKind
+ */
+export enum ExternalSecretSpecDataFromSourceRefStoreRefKind {
+  /** SecretStore */
+  SECRET_STORE = "SecretStore",
+  /** ClusterSecretStore */
+  CLUSTER_SECRET_STORE = "ClusterSecretStore",
+}
+
+/**
+ * TemplateRef specifies a reference to either a ConfigMap or a Secret resource.
+ *
  * @schema ExternalSecretSpecTargetTemplateTemplateFromConfigMap
  */
 export interface ExternalSecretSpecTargetTemplateTemplateFromConfigMap {
   /**
+   * A list of keys in the ConfigMap/Secret to use as templates for Secret data
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFromConfigMap#items
    */
   readonly items: ExternalSecretSpecTargetTemplateTemplateFromConfigMapItems[];
 
   /**
+   * The name of the ConfigMap/Secret resource
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFromConfigMap#name
    */
   readonly name: string;
@@ -1284,15 +1824,21 @@ export function toJson_ExternalSecretSpecTargetTemplateTemplateFromConfigMap(obj
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * TemplateRef specifies a reference to either a ConfigMap or a Secret resource.
+ *
  * @schema ExternalSecretSpecTargetTemplateTemplateFromSecret
  */
 export interface ExternalSecretSpecTargetTemplateTemplateFromSecret {
   /**
+   * A list of keys in the ConfigMap/Secret to use as templates for Secret data
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFromSecret#items
    */
   readonly items: ExternalSecretSpecTargetTemplateTemplateFromSecretItems[];
 
   /**
+   * The name of the ConfigMap/Secret resource
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFromSecret#name
    */
   readonly name: string;
@@ -1314,27 +1860,39 @@ export function toJson_ExternalSecretSpecTargetTemplateTemplateFromSecret(obj: E
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * @schema ExternalSecretSpecTargetTemplateTemplateFromTarget
+ * Used to define a decoding Strategy for the rendered template values.
+ * Defaults to None when omitted.
+ *
+ * @default None when omitted.
+ * @schema ExternalSecretSpecTargetTemplateTemplateFromValuesDecodingStrategy
  */
-export enum ExternalSecretSpecTargetTemplateTemplateFromTarget {
-  /** Data */
-  DATA = "Data",
-  /** Annotations */
-  ANNOTATIONS = "Annotations",
-  /** Labels */
-  LABELS = "Labels",
+export enum ExternalSecretSpecTargetTemplateTemplateFromValuesDecodingStrategy {
+  /** Auto */
+  AUTO = "Auto",
+  /** Base64 */
+  BASE64 = "Base64",
+  /** Base64URL */
+  BASE64_URL = "Base64URL",
+  /** None */
+  NONE = "None",
 }
 
 /**
+ * TemplateRefItem specifies a key in the ConfigMap/Secret to use as a template for Secret data.
+ *
  * @schema ExternalSecretSpecTargetTemplateTemplateFromConfigMapItems
  */
 export interface ExternalSecretSpecTargetTemplateTemplateFromConfigMapItems {
   /**
+   * A key in the ConfigMap/Secret
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFromConfigMapItems#key
    */
   readonly key: string;
 
   /**
+   * TemplateScope specifies how the template keys should be interpreted.
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFromConfigMapItems#templateAs
    */
   readonly templateAs?: ExternalSecretSpecTargetTemplateTemplateFromConfigMapItemsTemplateAs;
@@ -1356,15 +1914,21 @@ export function toJson_ExternalSecretSpecTargetTemplateTemplateFromConfigMapItem
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * TemplateRefItem specifies a key in the ConfigMap/Secret to use as a template for Secret data.
+ *
  * @schema ExternalSecretSpecTargetTemplateTemplateFromSecretItems
  */
 export interface ExternalSecretSpecTargetTemplateTemplateFromSecretItems {
   /**
+   * A key in the ConfigMap/Secret
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFromSecretItems#key
    */
   readonly key: string;
 
   /**
+   * TemplateScope specifies how the template keys should be interpreted.
+   *
    * @schema ExternalSecretSpecTargetTemplateTemplateFromSecretItems#templateAs
    */
   readonly templateAs?: ExternalSecretSpecTargetTemplateTemplateFromSecretItemsTemplateAs;
@@ -1386,6 +1950,8 @@ export function toJson_ExternalSecretSpecTargetTemplateTemplateFromSecretItems(o
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * TemplateScope specifies how the template keys should be interpreted.
+ *
  * @schema ExternalSecretSpecTargetTemplateTemplateFromConfigMapItemsTemplateAs
  */
 export enum ExternalSecretSpecTargetTemplateTemplateFromConfigMapItemsTemplateAs {
@@ -1396,6 +1962,8 @@ export enum ExternalSecretSpecTargetTemplateTemplateFromConfigMapItemsTemplateAs
 }
 
 /**
+ * TemplateScope specifies how the template keys should be interpreted.
+ *
  * @schema ExternalSecretSpecTargetTemplateTemplateFromSecretItemsTemplateAs
  */
 export enum ExternalSecretSpecTargetTemplateTemplateFromSecretItemsTemplateAs {

@@ -1,6 +1,5 @@
 import { App } from 'cdk8s';
 import { GraphqlGateway } from '../src/components/api-gateway/graphql-gateway';
-import { checkReferences } from '../src/platform/checks/references';
 import { PlatformConfigError, PlatformValidationError } from '../src/core/errors';
 import { loadEnvironment } from '../src/config/values';
 import { renderApp } from '../src/output/render';
@@ -49,8 +48,7 @@ describe('GraphqlGateway', () => {
     const app = new App();
     new GraphqlGateway(app, 'gw', { environment, upstream: { service: { component: 'datahub', name: 'datahub-gms', ports: { http: 8080 } }, port: 'http', path: '/api/graphql' } });
     // Only the gateway is in this App: the reference check must reject an address of a Service nobody synthesizes.
-    const problems = checkReferences(renderApp(app, 'prod'), environment);
-    expect(problems.join('\n')).toContain('datahub-gms.data-platform.svc.cluster.local');
+    expect(() => renderApp(app, 'prod')).toThrow(/points at datahub-gms\.data-platform\.svc\.cluster\.local, but no Service data-platform\/datahub-gms is synthesized/);
   });
 
   test.each(ENVS)('regression: hardened like the portal (uid 1000, restricted, no deviation), probes, selector and port of the reference (%s)', (env) => {

@@ -1,5 +1,5 @@
 import { synthesize } from '../src/output/synth';
-import { ENVS, find, NAMESPACES, objectsOf, podOf } from './util';
+import { ENVS, find, NAMESPACES, objectsOf, podOf, synthError } from './util';
 
 const SUFFIX: Record<string, string> = { dev: '-dev', staging: '-staging', prod: '' };
 const TTL: Record<string, string> = { dev: '72h0m0s', staging: '168h0m0s', prod: '720h0m0s' };
@@ -18,7 +18,7 @@ describe('Velero backups', () => {
     expect(podOf(find(objs, 'Job', 'minio-init-buckets')).containers[0].command[2]).toContain('mc mb --ignore-existing platform/velero-backups');
   });
 
-  test.each(ENVS)('regression: a daily Schedule of the platform namespace with the environment\'s TTL, volume data included (%s)', (env) => {
+  test.each(ENVS)('regression: a daily Schedule of the platform namespace and at least the reference daily Schedule\'s namespaces, with the environment\'s TTL, volume data included (%s)', (env) => {
     const objs = objectsOf(env);
     const s = find(objs, 'Schedule', `daily-backup${SUFFIX[env]}`);
     expect(s.metadata.namespace).toBe('velero');
@@ -26,7 +26,8 @@ describe('Velero backups', () => {
     expect([dom, month, dow]).toEqual(['*', '*', '*']);
     expect(minute).toMatch(/^\d+$/);
     expect(hour).toMatch(/^\d+$/);
-    expect(s.spec.template.includedNamespaces).toEqual([NAMESPACES[env]]);
+    // The reference daily-backup covered data-platform, victoria-metrics, cloudflare-tunnel and velero; monitoring holds Grafana's volume.
+    expect(s.spec.template.includedNamespaces).toEqual(['cloudflare-tunnel', NAMESPACES[env], 'monitoring', 'velero', 'victoria-metrics'].sort());
     expect(s.spec.template.ttl).toBe(TTL[env]);
     expect(s.spec.template.defaultVolumesToFsBackup).toBe(true);
     expect(s.spec.template.storageLocation).toBe(`minio${SUFFIX[env]}`);
@@ -67,5 +68,106 @@ describe('Velero backups', () => {
     expect(() => synthesize({ environments: ['prod'], values: [{ source: 'bad.yaml', data: {
       components: { backup: { credentialsSecret: { name: 'minio-secret', key: 'access-key' } } },
     } }] })).toThrow(/external Secret 'minio-secret' is declared in namespace 'data-platform' but used in 'velero'/);
+  });
+});
+
+describe('backup inventory: every stateful volume has a backup (Velero 1.15.2 rules, copies where Velero cannot)', () => {
+  const { backupInventory } = jest.requireActual('../cli/backup-inventory') as typeof import('../cli/backup-inventory');
+  const { statefulVolumes, veleroFsCoverage } = jest.requireActual('../src/components/backup/inventory') as typeof import('../src/components/backup/inventory');
+  const fs = jest.requireActual('fs') as typeof import('fs');
+  const path = jest.requireActual('path') as typeof import('path');
+
+  /** The claims of the output, computed here from the manifests independently of the inventory code. */
+  function claimsOf(objs: ReturnType<typeof objectsOf>): string[] {
+    const out: string[] = [];
+    for (const { manifest: m } of objs) {
+      if (m.kind === 'PersistentVolumeClaim') out.push(`${m.metadata.namespace}/${m.metadata.name}`);
+      if (m.kind === 'StatefulSet') for (const t of m.spec.volumeClaimTemplates ?? []) for (let i = 0; i < m.spec.replicas; i++) out.push(`${m.metadata.namespace}/${t.metadata.name}-${m.metadata.name}-${i}`);
+    }
+    return out.sort();
+  }
+  const rowsOf = (report: string) => report.split('\n').filter((l) => /^\| [a-z]/.test(l) && !l.startsWith('| namespace')).map((l) => l.split(' | ').map((c) => c.replace(/^\| /, '')));
+
+  test.each(ENVS)('regression: the inventory lists exactly the claims of the synthesized objects, each with what backs it up (%s)', (env) => {
+    const objs = objectsOf(env);
+    const rows = rowsOf(backupInventory(env));
+    expect(rows.map((r) => `${r[0]}/${r[1]}`).sort()).toEqual(claimsOf(objs));
+    expect(claimsOf(objs)).toEqual(expect.arrayContaining([`${NAMESPACES[env]}/data-zookeeper-0`, `${NAMESPACES[env]}/minio-data-minio-0`, `monitoring/grafana-data${SUFFIX[env]}`, `victoria-metrics/loki-data${SUFFIX[env]}`]));
+    for (const r of rows) {
+      const by = r[4];
+      if (by === 'volume-copy') {
+        // the copy CronJob exists, in the claim's namespace, mounts exactly that claim read-only and verifies the copy
+        const cj = find(objs, 'CronJob', `volume-copy-${r[1]}`);
+        expect(cj.metadata.namespace).toBe(r[0]);
+        const pod = podOf(cj);
+        expect(pod.volumes.find((v: any) => v.persistentVolumeClaim)).toEqual({ name: 'volume', persistentVolumeClaim: { claimName: r[1], readOnly: true } });
+        expect(pod.containers[0].command[2]).toContain('VOLUME COPY VERIFY FAILED');
+        expect(pod.containers[0].command[2]).toContain(`/${env}/${r[0]}/${r[1]}'`);
+      } else {
+        // on local-path nothing is left to Velero (hostPath PVs), and the MinIO volumes are knowingly unprotected
+        expect(by).toBe('NOTHING (accepted)');
+        expect(r[1]).toMatch(/^(minio-data-minio-0|data-minio-v2-0)$/);
+      }
+    }
+  });
+
+  test.each(ENVS)('the committed docs/backup-inventory-%s.md is the current inventory', (env) => {
+    expect(fs.readFileSync(path.join(__dirname, '..', 'docs', `backup-inventory-${env}.md`), 'utf8')).toBe(backupInventory(env));
+  });
+
+  test('regression: the synth fails, naming the claim and the fix, when a stateful volume has no backup', () => {
+    const err = synthError('prod', { components: { backup: { unprotectedVolumes: null } } });
+    expect(err.message).toContain('stateful volumes without a backup');
+    expect(err.message).toMatch(/data-platform\/minio-data-minio-0 \(StatefulSet minio \(template minio-data\)\) has no backup: the backup target is this MinIO.*Fix: .*unprotectedVolumes/);
+  });
+
+  test('regression: with an off-cluster target, Velero copies the new MinIO claim (local PV) and a CronJob the legacy one (hostPath, as root)', () => {
+    const values = { external: { services: { 'offsite-s3': { host: 's3.backup.example.com', port: 443 } } }, components: { minio: { migration: { phase: 'mirror' } }, backup: { unprotectedVolumes: null, target: { kind: 'external-s3', service: 'offsite-s3', bucket: 'platform-backups', region: 'eu-west-1' } } } };
+    const rows = rowsOf(backupInventory('prod', [{ source: 'test', data: values }]));
+    const row = (claim: string) => rows.find((r) => r[1] === claim)!;
+    expect(row('data-minio-v2-0')[4]).toBe('velero-fs');
+    expect(row('minio-data-minio-0')[4]).toBe('volume-copy');
+    const objs = objectsOf('prod', { values: [{ source: 'test', data: values }] });
+    expect(podOf(find(objs, 'StatefulSet', 'minio-v2')).metadata).toBeUndefined(); // no Velero opt-out off-cluster
+    expect(find(objs, 'StatefulSet', 'minio-v2').spec.template.metadata.annotations).toBeUndefined();
+    const cj = podOf(find(objs, 'CronJob', 'volume-copy-minio-data-minio-0')).containers[0];
+    expect(cj.securityContext.runAsNonRoot).toBe(false); // the legacy volume is root's
+    expect(cj.command[2]).toContain("alias set target 'https://s3.backup.example.com:443'");
+  });
+
+  test('regression: with the in-cluster target, the new MinIO volume is opted out of Velero (its backups live on it)', () => {
+    const objs = objectsOf('prod', { values: [{ source: 'test', data: { components: { minio: { migration: { phase: 'mirror' } } } } }] });
+    expect(find(objs, 'StatefulSet', 'minio-v2').spec.template.metadata.annotations).toEqual({ 'backup.velero.io/backup-volumes-excludes': 'data' });
+  });
+
+  describe('Velero 1.15.2 file-system backup rules', () => {
+    const template = { includedNamespaces: ['ns'], excludedResources: ['events'], defaultVolumesToFsBackup: true };
+    const vol = (over: Record<string, any> = {}) => ({
+      namespace: 'ns', claim: 'data-x-0', source: 'StatefulSet x', storageClass: 'local-path', annotations: {},
+      mountedBy: [{ kind: 'StatefulSet', name: 'x', component: 'x', volume: 'data', replicas: 1, podAnnotations: {} }], ...over,
+    });
+    test('regression: a hostPath PV (local-path without volumeType: local) is skipped; a local PV is copied', () => {
+      expect(veleroFsCoverage(vol(), template, ['local-path']).ok).toBe(false);
+      expect(veleroFsCoverage(vol({ annotations: { volumeType: 'local' } }), template, ['local-path']).ok).toBe(true);
+      expect(veleroFsCoverage(vol({ storageClass: 'ceph-rbd' }), template, ['local-path']).ok).toBe(true);
+    });
+    test('namespace scope, opt-out, opt-in without the default, and only running pods', () => {
+      const csi = { storageClass: 'ceph-rbd' };
+      expect(veleroFsCoverage(vol({ ...csi, namespace: 'other' }), template, []).detail).toMatch(/not in the Schedule/);
+      expect(veleroFsCoverage(vol({ ...csi, mountedBy: [{ kind: 'StatefulSet', name: 'x', component: 'x', volume: 'data', replicas: 1, podAnnotations: { 'backup.velero.io/backup-volumes-excludes': 'tmp,data' } }] }), template, []).ok).toBe(false);
+      expect(veleroFsCoverage(vol(csi), { ...template, defaultVolumesToFsBackup: false }, []).ok).toBe(false);
+      expect(veleroFsCoverage(vol({ ...csi, mountedBy: [{ kind: 'StatefulSet', name: 'x', component: 'x', volume: 'data', replicas: 1, podAnnotations: { 'backup.velero.io/backup-volumes': 'data' } }] }), { ...template, defaultVolumesToFsBackup: false }, []).ok).toBe(true);
+      expect(veleroFsCoverage(vol({ ...csi, mountedBy: [{ kind: 'CronJob', name: 'x', component: 'x', volume: 'data', replicas: 0, podAnnotations: {} }] }), template, []).detail).toMatch(/running pods only/);
+      expect(veleroFsCoverage(vol(csi), { ...template, excludedResources: ['persistentvolumeclaims'] }, []).ok).toBe(false);
+    });
+    test('claims come from PVC objects and every replica of a claim template', () => {
+      const vs = statefulVolumes([
+        { kind: 'StatefulSet', metadata: { name: 'zk', namespace: 'a' }, spec: { replicas: 3, template: { spec: { containers: [] } }, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { storageClassName: 'local-path' } }] } },
+        { kind: 'PersistentVolumeClaim', metadata: { name: 'g', namespace: 'b' }, spec: { storageClassName: 'local-path' } },
+        { kind: 'Deployment', metadata: { name: 'grafana', namespace: 'b' }, spec: { replicas: 1, template: { spec: { volumes: [{ name: 'storage', persistentVolumeClaim: { claimName: 'g' } }], containers: [{ name: 'c', volumeMounts: [{ name: 'storage' }], securityContext: { runAsUser: 472 } }] } } } },
+      ], 'a');
+      expect(vs.map((v) => `${v.namespace}/${v.claim}`)).toEqual(['a/data-zk-0', 'a/data-zk-1', 'a/data-zk-2', 'b/g']);
+      expect(vs[3].mountedBy).toEqual([{ kind: 'Deployment', name: 'grafana', component: '', volume: 'storage', replicas: 1, podAnnotations: {}, runAsUser: 472 }]);
+    });
   });
 });

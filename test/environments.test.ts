@@ -2,8 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { PlatformValidationError } from '../src/core/errors';
 import { deepMerge, ENVIRONMENT_NAMES, loadEnvironment, readValuesFile } from '../src/config/values';
-import { synthesize } from '../src/output/synth';
-import { ENVS } from './util';
+import { ENVS, objectsOf } from './util';
 
 const BAD = path.join(__dirname, 'fixtures', 'bad-values');
 
@@ -16,8 +15,8 @@ describe('environments', () => {
   });
 
   test('environment values really change the output', () => {
-    const dev = synthesize({ environments: ['dev'] }).objects.find((o) => o.manifest.metadata.name === 'dolphinscheduler-worker')!;
-    const prod = synthesize({ environments: ['prod'] }).objects.find((o) => o.manifest.metadata.name === 'dolphinscheduler-worker')!;
+    const dev = objectsOf('dev').find((o) => o.manifest.metadata.name === 'dolphinscheduler-worker')!;
+    const prod = objectsOf('prod').find((o) => o.manifest.metadata.name === 'dolphinscheduler-worker')!;
     expect(dev.manifest.spec.replicas).not.toBe(prod.manifest.spec.replicas);
     expect(dev.manifest.spec.template.spec.containers[0].resources).not.toEqual(prod.manifest.spec.template.spec.containers[0].resources);
   });

@@ -151,7 +151,10 @@ describe('Argo CD app-of-apps', () => {
   test('custom resources skip the dry run when their CRD is missing, and the component installing the CRD syncs first', () => {
     const { objects } = fakePlatform({
       policies: { build: (c) => { new ApiObject(c, 'ClusterPolicy', { apiVersion: 'kyverno.io/v1', kind: 'ClusterPolicy', metadata: { name: 'p' } }); } },
-      kyverno: { build: (c) => { new ApiObject(c, 'CRD', { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'clusterpolicies.kyverno.io' }, spec: { group: 'kyverno.io' } }); } },
+      kyverno: { build: (c) => { new ApiObject(c, 'CRD', { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'clusterpolicies.kyverno.io' }, spec: {
+        group: 'kyverno.io', scope: 'Cluster', names: { kind: 'ClusterPolicy', plural: 'clusterpolicies' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      } }); } },
     });
     const cr = objects.find((o) => o.manifest.kind === 'ClusterPolicy')!;
     expect(cr.manifest.metadata.annotations[ARGOCD.syncOptions]).toBe('SkipDryRunOnMissingResource=true');

@@ -1,5 +1,7 @@
 import { App } from 'cdk8s';
 import { IcebergCompactionJob } from '../src/components/iceberg/compaction';
+import { MinIO } from '../src/components/minio/minio';
+import { icebergWarehouse } from '../src/components/iceberg/warehouse';
 import { catalogPropertyEnvName, catalogPropertyOfEnv, IcebergRestCatalog } from '../src/components/iceberg/rest-catalog';
 import { cronProblem } from '../src/core/cron';
 import { loadEnvironment } from '../src/config/values';
@@ -87,14 +89,14 @@ describe('Iceberg REST catalog', () => {
 });
 
 describe('IcebergCompactionJob', () => {
-  test.each(ENVS)('regression: a real maintenance run on apache/spark:3.5.0 that installs nothing at run time (%s)', (env) => {
+  test.each(ENVS)('regression: a real maintenance run on the spark-lake image that installs and downloads nothing at run time (%s)', (env) => {
     const objs = objectsOf(env);
     const cron = find(objs, 'CronJob', 'iceberg-compaction');
     expect(cron.spec).toMatchObject({ schedule: '0 2 * * *', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
     expect(cron.spec.jobTemplate.spec.activeDeadlineSeconds).toBeGreaterThan(0);
     const pod = podOf(cron);
     const c = pod.containers[0];
-    expect(c.image).toBe('docker.io/apache/spark:3.5.0');
+    expect(c.image).toBe('harbor.254carbon.com/library/spark-lake:3.5.0-iceberg1.6.1.1');
     expect(c.securityContext).toMatchObject({ runAsUser: 185, runAsNonRoot: true, readOnlyRootFilesystem: true });
     expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(['/tmp', '/opt/spark/work-dir']));
     expect(pod.restartPolicy).toBe('Never');
@@ -102,10 +104,12 @@ describe('IcebergCompactionJob', () => {
     const script: string = find(objs, 'ConfigMap', 'iceberg-compaction').data['compact.py'];
     for (const proc of ['rewrite_data_files', 'expire_snapshots', 'remove_orphan_files']) expect(script).toContain(`.system.${proc}(`);
     expect(script).toContain('return 1 if failed else 0');
+    expect(script).toContain('FAILED TABLES: ');
     const everything = `${c.command.join(' ')}\n${script}`;
     expect(everything).not.toMatch(/\bpip3?\b|apt-get|\bapk\b|\bcurl\b|\bwget\b|conda/);
     const conf = sparkConf(env);
-    expect(conf['spark.jars.packages']).toBe('org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.6.1,org.apache.iceberg:iceberg-aws-bundle:1.6.1');
+    // regression (issue 15 point 7): the jars are in the image; Spark resolves nothing from Maven at start.
+    expect(Object.keys(conf).filter((k) => /^spark\.jars/.test(k))).toEqual([]);
     expect(conf).toMatchObject({
       'spark.sql.extensions': 'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
       'spark.sql.catalog.lake': 'org.apache.iceberg.spark.SparkCatalog',
@@ -120,7 +124,10 @@ describe('IcebergCompactionJob', () => {
 
   test('tables, strategy, target size and retention are props that reach the run', () => {
     const environment = loadEnvironment('dev');
-    const job = new IcebergCompactionJob(new App(), 'c', {
+    const app = new App();
+    new MinIO(app, 'minio', { environment });
+    new IcebergRestCatalog(app, 'rest', { environment, warehouse: icebergWarehouse(environment) });
+    const job = new IcebergCompactionJob(app, 'c', {
       environment, tables: ['sales.orders'], namespaces: ['raw'], strategy: 'sort', sortOrder: 'ts DESC NULLS LAST',
       targetFileSizeBytes: 268435456, snapshotRetentionDays: 14, retainLastSnapshots: 10, orphanFileRetentionDays: 5, schedule: '30 3 * * 0',
     });

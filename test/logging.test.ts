@@ -1,5 +1,4 @@
 import { App } from 'cdk8s';
-import { PlatformGraph } from '../src/core/graph';
 import { loadEnvironment } from '../src/config/values';
 import { DataPlatform } from '../src/platform/data-platform';
 import { ENVS, find, NAMESPACES, objectsOf, podOf } from './util';
@@ -30,8 +29,8 @@ describe('Logging (Fluent Bit and Loki)', () => {
     expect(db).toBe(`/var/lib/fluent-bit/tail-${env}.db`);
     // The deviations are declared, with reasons, in the graph.
     const app = new App();
-    new DataPlatform(app, env, { environment: loadEnvironment(env) });
-    const w = PlatformGraph.of(app).workloads.find((x) => x.kind === 'DaemonSet')!;
+    const platform = new DataPlatform(app, env, { environment: loadEnvironment(env) });
+    const w = platform.graph.workloads.find((x) => x.kind === 'DaemonSet')!;
     expect(w.containers[0].deviations.map((d) => d.kind).sort()).toEqual(['hostPathVolumes', 'runAsRoot']);
   });
 

@@ -93,8 +93,11 @@ describe('Prometheus rules and ServiceMonitors', () => {
     expect(sm.spec.endpoints).toHaveLength(1);
     expect(sm.spec.endpoints[0]).toMatchObject({ port: 'minio-api', path: '/minio/v2/metrics/cluster' });
     expect(sm.spec.endpoints[0].relabelings).toEqual([{ action: 'keep', sourceLabels: ['__meta_kubernetes_service_name'], regex: 'minio-service' }]);
-    // Without this MinIO answers the scrape with 403.
-    expect(envOf(podOf(find(objs, 'StatefulSet', 'minio')).containers[0], 'MINIO_PROMETHEUS_AUTH_TYPE')).toBe('public');
+    // Without this MinIO answers the scrape with 403: set on the current server (minio-v2, from phase mirror on);
+    // the legacy server keeps its live spec (no such variable) until the lake migration switches the Services.
+    const current = objectsOf('prod', { values: [{ source: 'test', data: { components: { minio: { migration: { phase: 'switched' } } } } }] });
+    expect(envOf(podOf(find(current, 'StatefulSet', 'minio-v2')).containers[0], 'MINIO_PROMETHEUS_AUTH_TYPE')).toBe('public');
+    expect(envOf(podOf(find(objs, 'StatefulSet', 'minio')).containers[0], 'MINIO_PROMETHEUS_AUTH_TYPE')).toBeUndefined();
   });
 
   test('Trino is monitored when it is deployed; workers below the environment\'s replicas alert', () => {

@@ -169,8 +169,11 @@ describe('derived, never hand-listed', () => {
   test('pods of a component in another namespace are admitted with their namespace (Velero writing backups to MinIO)', () => {
     const b = built('prod');
     const p = b.policies.find((x) => x.metadata.name === 'allow-backup-to-minio-service-minio-api')!;
+    // The Velero pods, and the backup component's own volume-copy pods in each namespace they run in.
+    const backup = { matchLabels: { 'app.kubernetes.io/instance': 'backup-prod', 'app.kubernetes.io/name': 'backup' } };
+    const ns = (n: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } }, podSelector: backup });
     expect(p.spec.ingress).toEqual([{
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'velero' } }, podSelector: { matchLabels: { component: 'velero' } } }],
+      from: [{ podSelector: backup }, ns('monitoring'), ns('victoria-metrics'), { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'velero' } }, podSelector: { matchLabels: { component: 'velero' } } }],
       ports: [{ port: 9000, protocol: 'TCP' }],
     }]);
     const scrape = b.policies.find((x) => x.metadata.name === 'allow-prometheus-to-dolphinscheduler-master-actuator')!;

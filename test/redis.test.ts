@@ -5,37 +5,59 @@ import { ENVS, envOf, find, objectsOf, podOf } from './util';
 
 const mountsOf = (c: Record<string, any>): Record<string, any> => Object.fromEntries((c.volumeMounts ?? []).map((m: any) => [m.mountPath, m]));
 
-describe('BitnamiRedis', () => {
-  test.each(ENVS)('regression: the bitnamilegacy image, uid 1001 and the read-only layout with its writable volumes (%s)', (env) => {
+describe('Redis', () => {
+  test.each(ENVS)('regression: the Docker official image at a patched 7.2 release, uid 999, read-only root with the config mounted read-only (%s)', (env) => {
     const d = find(objectsOf(env), 'Deployment', 'redis');
     const pod = podOf(d);
     const c = pod.containers[0];
-    // Versioned bitnami/ tags no longer pull (28 Aug 2025): the image is pinned in bitnamilegacy.
-    expect(c.image).toBe('docker.io/bitnamilegacy/redis:7.2.5-debian-12-r4');
+    // bitnamilegacy/redis:7.2.5 gets no updates and predates the fixes for CVE-2024-31449 (7.2.6) and CVE-2025-49844 (7.2.11).
+    expect(c.image).toBe('docker.io/library/redis:7.2.11-bookworm');
+    const [major, minor, patch] = /:(\d+)\.(\d+)\.(\d+)/.exec(c.image)!.slice(1).map(Number);
+    expect(major === 7 && minor === 2 ? patch >= 11 : major === 7 && minor === 4 ? patch >= 6 : major >= 8).toBe(true);
     expect(c.securityContext).toMatchObject({
-      runAsUser: 1001, runAsGroup: 1001, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+      runAsUser: 999, runAsGroup: 999, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
       seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(c.securityContext.capabilities.drop).toContain('ALL');
     expect(c.securityContext.capabilities.add).toBeUndefined();
-    expect(pod.securityContext).toMatchObject({ fsGroup: 1001, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({ fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    // Through the image's entrypoint (it steps down with gosu only as root; as 999 it just sets umask 0077 and execs).
+    expect(c.command).toEqual(['docker-entrypoint.sh']);
+    expect(c.args.slice(0, 2)).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf']);
+    expect(c.workingDir).toBe('/data');
 
-    // Exactly the writable volumes the image needs, and the configuration read-only from the ConfigMap.
     const volumes = Object.fromEntries(pod.volumes.map((v: any) => [v.name, v]));
     const mounts = mountsOf(c);
-    expect(Object.keys(mounts).sort()).toEqual(['/data', '/opt/bitnami/redis/etc', '/opt/bitnami/redis/mounted-etc', '/tmp']);
-    for (const path of ['/data', '/opt/bitnami/redis/etc', '/tmp']) {
+    expect(Object.keys(mounts).sort()).toEqual(['/data', '/tmp', '/usr/local/etc/redis']);
+    for (const path of ['/data', '/tmp']) {
       expect(volumes[mounts[path].name].emptyDir).toEqual({});
       expect(mounts[path].readOnly).toBeUndefined();
     }
-    expect(mounts['/opt/bitnami/redis/mounted-etc'].readOnly).toBe(true);
-    expect(volumes[mounts['/opt/bitnami/redis/mounted-etc'].name].configMap).toEqual({ name: 'redis-configuration' });
-    const conf = find(objectsOf(env), 'ConfigMap', 'redis-configuration').data;
-    expect(conf['master.conf']).toContain('dir /data');
-    expect(conf['redis.conf']).toContain('appendonly yes');
-    // The start script copies the mounted configuration to the writable etc dir before redis-server reads it.
-    expect(c.command[2]).toContain('cp /opt/bitnami/redis/mounted-etc/redis.conf /opt/bitnami/redis/etc/redis.conf');
-    expect(c.command[2]).toContain('--include" "/opt/bitnami/redis/etc/master.conf');
+    expect(mounts['/usr/local/etc/redis'].readOnly).toBe(true);
+    expect(volumes[mounts['/usr/local/etc/redis'].name].configMap).toEqual({ name: 'redis-configuration' });
+  });
+
+  test.each(ENVS)('regression: maxmemory is half the memory limit with noeviction, so the Celery broker keys are never evicted (%s)', (env) => {
+    const conf: string = find(objectsOf(env), 'ConfigMap', 'redis-configuration').data['redis.conf'];
+    const limit = podOf(find(objectsOf(env), 'Deployment', 'redis')).containers[0].resources.limits.memory;
+    expect(limit).toBe('512Mi');
+    expect(conf).toMatch(/^maxmemory 268435456$/m);
+    expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
+    expect(conf).toMatch(/^dir \/data$/m);
+    expect(conf).toMatch(/^appendonly yes$/m);
+    expect(conf).toMatch(/^rename-command FLUSHALL ""$/m);
+    // Every other key Superset writes carries a TTL, which bounds the memory under noeviction.
+    const py: string = find(objectsOf(env), 'ConfigMap', 'superset-config').data['superset_config.py'];
+    expect(py).toMatch(/"CACHE_DEFAULT_TIMEOUT": 300/);
+    expect(py).toMatch(/default_timeout=86400/);
+    expect(py).toMatch(/result_expires = 86400/);
+  });
+
+  test('a Bitnami image and a maxmemory fraction that leaves no headroom are rejected', () => {
+    const environment = loadEnvironment('staging');
+    expect(() => new BitnamiRedis(new App(), 'r', { environment, image: 'docker.io/bitnamilegacy/redis:7.2.5-debian-12-r4' }))
+      .toThrow(/Bitnami image.*Fix: use the Docker official image/);
+    expect(() => new BitnamiRedis(new App(), 'r', { environment, maxmemoryFraction: 0.95 })).toThrow(/maxmemoryFraction.*Fix: use a number above 0 and at most 0\.8/);
   });
 
   test.each(ENVS)('regression: redis-service on 6379 selects the Deployment of the reference pack\'s kind (%s)', (env) => {
@@ -66,12 +88,14 @@ describe('BitnamiRedis', () => {
     const es = objs.find((o) => o.manifest.kind === 'ExternalSecret' && o.manifest.metadata.name === 'redis-secret');
     if (auth) {
       expect(envOf(c, 'REDIS_PASSWORD')).toEqual({ secretKeyRef: { name: 'redis-secret', key: 'redis-password' } });
-      expect(c.command[2]).toContain('--requirepass" "${REDIS_PASSWORD}');
+      expect(c.args.slice(2)).toEqual(['--requirepass', '$(REDIS_PASSWORD)']);
+      expect(find(objs, 'ConfigMap', 'redis-configuration').data['redis.conf']).not.toMatch(/protected-mode/);
       expect(es!.manifest.spec.data.map((d: any) => d.secretKey)).toEqual(['redis-password']);
       expect(es!.manifest.spec.data[0].remoteRef).toEqual({ key: `data-platform/${env}/redis`, property: 'redis-password' });
     } else {
       expect(envOf(c, 'REDIS_PASSWORD')).toBeUndefined();
-      expect(c.command[2]).toContain('--protected-mode" "no');
+      expect(c.args).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf']);
+      expect(find(objs, 'ConfigMap', 'redis-configuration').data['redis.conf']).toMatch(/^protected-mode no$/m);
       expect(es).toBeUndefined();
     }
   });
@@ -82,15 +106,13 @@ describe('BitnamiRedis', () => {
     expect(envOf(podOf(find(objs, 'Deployment', 'redis')).containers[0], 'REDIS_PASSWORD')).toBeUndefined();
   });
 
-  test('the image repository and tag are props; latest and the dead bitnami/ repository are rejected', () => {
+  test('the image is a prop; latest and a registry-less reference are rejected', () => {
     const environment = loadEnvironment('staging');
-    const ok = new BitnamiRedis(new App(), 'r', { environment, imageRepository: 'harbor.254carbon.com/mirror/redis', imageTag: '7.2.5-debian-12-r4' });
-    expect(ok.image.reference).toBe('harbor.254carbon.com/mirror/redis:7.2.5-debian-12-r4');
-    expect(() => new BitnamiRedis(new App(), 'r', { environment, imageTag: 'latest' }))
+    const ok = new BitnamiRedis(new App(), 'r', { environment, image: 'harbor.254carbon.com/mirror/redis:7.2.11-bookworm' });
+    expect(ok.image.reference).toBe('harbor.254carbon.com/mirror/redis:7.2.11-bookworm');
+    expect(() => new BitnamiRedis(new App(), 'r', { environment, image: 'docker.io/library/redis:latest' }))
       .toThrow(/environment 'staging', component 'redis'.*tag 'latest'.*Fix:/);
-    expect(() => new BitnamiRedis(new App(), 'r', { environment, imageRepository: 'docker.io/bitnami/redis' }))
-      .toThrow(/docker\.io\/bitnami.*no longer pull.*Fix: use 'docker\.io\/bitnamilegacy\/redis'/);
-    expect(() => new BitnamiRedis(new App(), 'r', { environment, imageRepository: 'bitnamilegacy/redis' })).toThrow(/no registry host/);
+    expect(() => new BitnamiRedis(new App(), 'r', { environment, image: 'redis:7.2.11' })).toThrow(/no registry host/);
   });
 
   test('descriptors: the Service and the password Secret consumers reference', () => {

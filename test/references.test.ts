@@ -36,7 +36,7 @@ describe('reference integrity', () => {
   });
   test('secret and configmap references need an object and a key', () => {
     const cm = obj({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: NS }, data: { 'a.properties': 'x' } });
-    const es = obj({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'es', namespace: NS },
+    const es = obj({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'es', namespace: NS },
       spec: { target: { name: 'made' }, data: [{ secretKey: 'k' }] } });
     const d = deployment([
       { name: 'OK1', valueFrom: { secretKeyRef: { name: 'postgres-workflow-secret', key: 'password' } } },

@@ -7,11 +7,11 @@ describe('Spark History Server', () => {
     expect(d.spec.selector.matchLabels).toEqual({ app: 'spark-history-server' });
     const c = podOf(d).containers[0];
     // The reference ran uid 1000 with `command` replacing the entrypoint: no passwd entry, and Hadoop's
-    // login fails at start ("invalid null input: name"). uid 185 is `spark` in the apache/spark image.
+    // login fails at start ("invalid null input: name"). uid 185 is `spark` in the apache/spark image (the base of spark-lake).
     expect(c.securityContext.runAsUser).toBe(185);
     expect(c.command).toBeUndefined();
     expect(c.args).toEqual(['/opt/spark/bin/spark-class', 'org.apache.spark.deploy.history.HistoryServer']);
-    expect(c.image).toBe('docker.io/apache/spark:3.5.0');
+    expect(c.image).toBe('harbor.254carbon.com/library/spark-lake:3.5.0-iceberg1.6.1.1');
   });
 
   test.each(ENVS)('regression: it reads the event logs from MinIO with the S3A jars on its classpath (%s)', (env) => {
@@ -27,19 +27,13 @@ describe('Spark History Server', () => {
     expect(Object.keys(conf).sort()).toEqual(['log4j2.properties', 'spark-defaults.conf']);
     expect(c.volumeMounts.find((m: any) => m.mountPath === '/opt/spark/conf').readOnly).toBe(true);
     expect(envOf(c, 'AWS_SECRET_ACCESS_KEY')).toEqual({ secretKeyRef: { name: 'minio-secret', key: 'secret-key' } });
-    // hadoop-aws and its SDK are fetched (checksum-verified) into a volume the server has on its daemon classpath.
-    const cp = envOf(c, 'SPARK_DAEMON_CLASSPATH');
-    const jarDir = cp.replace(/\/\*$/, '');
-    const fetch = pod.initContainers.find((i: any) => i.name === 'fetch-s3a-jars');
-    expect(fetch.command[2]).toContain(`${jarDir}/hadoop-aws-3.3.4.jar`);
-    expect(fetch.command[2]).toContain(`${jarDir}/aws-java-sdk-bundle-1.12.262.jar`);
-    expect(fetch.command[2]).toContain('sha1sum -c -');
-    const vol = (x: any) => x.volumeMounts.find((m: any) => m.mountPath === jarDir).name;
-    expect(vol(fetch)).toBe(vol(c));
+    // regression: hadoop-aws and its SDK are in the image (images/spark-lake), not fetched from Maven Central at start.
+    expect(envOf(c, 'SPARK_DAEMON_CLASSPATH')).toBeUndefined();
+    expect(JSON.stringify(pod)).not.toMatch(/repo1\.maven\.org|curl|\.jar/);
     // The log directory exists before the server starts (it exits otherwise), and MinIO creates the bucket too.
     const ensure = pod.initContainers.find((i: any) => i.name === 'ensure-event-log-bucket');
     expect(ensure.command[2]).toContain('mc mb --ignore-existing platform/spark-logs');
-    expect(pod.initContainers.map((i: any) => i.name)).toEqual(['ensure-event-log-bucket', 'fetch-s3a-jars']);
+    expect(pod.initContainers.map((i: any) => i.name)).toEqual(['ensure-event-log-bucket']);
     expect(podOf(find(objs, 'Job', 'minio-init-buckets')).containers[0].command[2]).toContain('platform/spark-logs');
     // No PVC on a storage class that does not exist.
     expect(objs.some((o) => o.manifest.kind === 'PersistentVolumeClaim' && o.component === 'spark-history')).toBe(false);

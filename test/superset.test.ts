@@ -1,4 +1,4 @@
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { checkNoInlineSecrets, checkReferences } from '../src/platform/checks/references';
 import { containersOf, podSpecOf } from '../src/platform/checks/pods';
 import { BitnamiRedis } from '../src/components/redis/redis';
@@ -14,7 +14,7 @@ import { EnvironmentConfig } from '../src/config/schema';
 import { loadEnvironment } from '../src/config/values';
 import { renderApp } from '../src/output/render';
 import { synthesize } from '../src/output/synth';
-import { ENVS, envOf, find, NAMESPACES, objectsOf, podOf } from './util';
+import { ENVS, envOf, filesOf, find, NAMESPACES, objectsOf, podOf, synthError } from './util';
 
 const WORKLOADS = ['superset-web', 'superset-worker', 'superset-beat'] as const;
 const supersetContainers = (objs: ReturnType<typeof objectsOf>) =>
@@ -32,38 +32,49 @@ class FakeTrino extends PlatformComponent {
 }
 
 describe('SupersetSecrets', () => {
-  test.each(ENVS)('regression: both Superset Secrets are ExternalSecrets with exactly the required keys (%s)', (env) => {
+  test.each(ENVS)('regression: superset-secret is an ExternalSecret with exactly the keys Superset reads, and no legacy superset-secrets is generated (%s)', (env) => {
     const objs = objectsOf(env);
     const secret = find(objs, 'ExternalSecret', 'superset-secret');
-    const legacy = find(objs, 'ExternalSecret', 'superset-secrets');
-    for (const es of [secret, legacy]) {
-      expect(es.apiVersion).toBe('external-secrets.io/v1beta1');
-      expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'vault' });
-      expect(es.spec.target.name).toBe(es.metadata.name);
-      expect(es.spec.dataFrom).toBeUndefined();
-      for (const d of es.spec.data) expect(d.remoteRef.key).toBe(`data-platform/${env}/superset`);
-    }
+    expect(secret.apiVersion).toBe('external-secrets.io/v1');
+    expect(secret.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'vault' });
+    expect(secret.spec.target.name).toBe(secret.metadata.name);
+    expect(secret.spec.dataFrom).toBeUndefined();
+    for (const d of secret.spec.data) expect(d.remoteRef.key).toBe(`data-platform/${env}/superset`);
     expect(secret.spec.data.map((d: any) => d.secretKey).sort()).toEqual(['admin-password', 'database-uri', 'secret-key']);
-    expect(legacy.spec.data.map((d: any) => d.secretKey).sort()).toEqual([
-      'ADMIN_EMAIL', 'ADMIN_FIRSTNAME', 'ADMIN_LASTNAME', 'ADMIN_PASSWORD', 'ADMIN_USERNAME', 'DATABASE_PASSWORD', 'DATABASE_URI',
-      'DATABASE_USERNAME', 'SUPERSET_DORIS_URI', 'SUPERSET_SECRET_KEY', 'SUPERSET_TRINO_URI',
-    ]);
-    // Keys with one meaning read one remote property, so the two Secrets cannot disagree.
-    const prop = (es: any, key: string) => es.spec.data.find((d: any) => d.secretKey === key).remoteRef.property;
-    expect(prop(legacy, 'SUPERSET_SECRET_KEY')).toBe(prop(secret, 'secret-key'));
-    expect(prop(legacy, 'DATABASE_URI')).toBe(prop(secret, 'database-uri'));
-    expect(prop(legacy, 'ADMIN_PASSWORD')).toBe(prop(secret, 'admin-password'));
-    // And no Secret object (with or without values) is written for them.
+    // Nothing reads the legacy Secret by default: it would need 8 store properties nothing uses (issue 15 point 5).
+    expect(objs.filter((o) => o.manifest.kind === 'ExternalSecret' && o.manifest.metadata.name === 'superset-secrets')).toEqual([]);
+    // And no Secret object (with or without values) is written.
     expect(objs.filter((o) => o.manifest.kind === 'Secret')).toEqual([]);
   });
 
+  test('regression: superset-secrets is generated only with the keys extraSecretEnv reads, reading the same properties as superset-secret', () => {
+    const objs = objectsOf('prod', { values: [{ source: 'legacy.yaml', data: { components: { superset: { extraSecretEnv: {
+      LEGACY_TRINO_URI: { secret: 'superset-secrets', key: 'SUPERSET_TRINO_URI' },
+      OLD_SECRET_KEY: { secret: 'superset-secrets', key: 'SUPERSET_SECRET_KEY' },
+    } } } } }] });
+    const legacy = find(objs, 'ExternalSecret', 'superset-secrets');
+    const secret = find(objs, 'ExternalSecret', 'superset-secret');
+    expect(legacy.spec.data.map((d: any) => d.secretKey)).toEqual(['SUPERSET_SECRET_KEY', 'SUPERSET_TRINO_URI']);
+    const prop = (es: any, key: string) => es.spec.data.find((d: any) => d.secretKey === key).remoteRef.property;
+    expect(prop(legacy, 'SUPERSET_SECRET_KEY')).toBe(prop(secret, 'secret-key'));
+    expect(prop(legacy, 'SUPERSET_TRINO_URI')).toBe('trino-uri');
+  });
+
+  test('a key of superset-secrets that does not exist fails the synth naming it', () => {
+    const e = synthError('prod', { components: { superset: { extraSecretEnv: { X: { secret: 'superset-secrets', key: 'NOPE' } } } } });
+    expect(e.message).toMatch(/extraSecretEnv\.X: 'NOPE' is not a key of Secret superset-secrets\. Fix: use one of SUPERSET_SECRET_KEY, DATABASE_URI, /);
+  });
+
   test('the descriptors are the typed key lists the ExternalSecrets produce', () => {
-    const s = new SupersetSecrets(new App(), 's', { environment: loadEnvironment('prod'), remoteKey: 'kv/superset', legacyRemoteKey: 'kv/superset-legacy' });
+    const environment = loadEnvironment('prod', { values: [{ source: 'v.yaml', data: { components: { superset: { extraSecretEnv: { A: { secret: 'superset-secrets', key: 'ADMIN_EMAIL' } } } } } }] });
+    const s = new SupersetSecrets(new App(), 's', { environment, remoteKey: 'kv/superset', legacyRemoteKey: 'kv/superset-legacy' });
     expect(s.secret).toEqual(SUPERSET_SECRET);
-    expect(s.legacySecret).toEqual(SUPERSET_LEGACY_SECRET);
+    expect(s.legacySecret).toEqual({ ...SUPERSET_LEGACY_SECRET, keys: ['ADMIN_EMAIL'] });
+    expect(new SupersetSecrets(new App(), 's', { environment: loadEnvironment('prod') }).legacySecret).toBeUndefined();
     expect([...SUPERSET_SECRET_KEYS]).toEqual(['secret-key', 'database-uri', 'admin-password']);
     expect(SUPERSET_LEGACY_SECRET_KEYS).toHaveLength(11);
-    const json = s.toJson();
+    // The objects themselves (Chart.toJson would run the platform checks, which fail for Secrets nothing reads here).
+    const json = s.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
     expect(json.find((o: any) => o.metadata.name === 'superset-secret').spec.data[0].remoteRef.key).toBe('kv/superset');
     expect(json.find((o: any) => o.metadata.name === 'superset-secrets').spec.data[0].remoteRef.key).toBe('kv/superset-legacy');
   });
@@ -300,7 +311,8 @@ describe('secrets in the output', () => {
   });
 
   test.each(ENVS)('regression: no inline secret value anywhere in the output (%s)', (env) => {
-    const { files, objects } = synthesize({ environments: [env] });
+    const files = filesOf(env);
+    const objects = objectsOf(env);
     expect(checkNoInlineSecrets(objects)).toEqual([]);
     for (const [path, text] of files) {
       expect({ path, secret: /^kind: Secret$/m.test(text) }).toEqual({ path, secret: false });

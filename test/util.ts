@@ -1,15 +1,36 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { synthesize, SynthOptions } from '../src/output/synth';
 import type { RenderedObject } from '../src/output/render';
 
 const cache = new Map<string, RenderedObject[]>();
 
-/** The synthesized objects of one environment (default values), cached across tests of a file. */
+/**
+ * The synthesized objects of one environment (default values): synthesized once per test run by the global
+ * setup (test/support/global-synth.ts), else once per test file. With values, synthesized each time.
+ */
 export function objectsOf(env: string, options: Omit<SynthOptions, 'environments'> = {}): RenderedObject[] {
   const key = options.values ? '' : env;
   if (key && cache.has(key)) return cache.get(key)!;
-  const objs = [...synthesize({ ...options, environments: [env] }).objects];
+  const shared = key && process.env.PLATFORM_SYNTH_CACHE ? path.join(process.env.PLATFORM_SYNTH_CACHE, `${env}.json`) : undefined;
+  const objs: RenderedObject[] = shared && fs.existsSync(shared)
+    ? JSON.parse(fs.readFileSync(shared, 'utf8'))
+    : [...synthesize({ ...options, environments: [env] }).objects];
   if (key) cache.set(key, objs);
   return objs;
+}
+
+const fileCache = new Map<string, ReadonlyMap<string, string>>();
+
+/** The synthesized files of one environment (default values), shared like `objectsOf`. */
+export function filesOf(env: string): ReadonlyMap<string, string> {
+  if (fileCache.has(env)) return fileCache.get(env)!;
+  const shared = process.env.PLATFORM_SYNTH_CACHE ? path.join(process.env.PLATFORM_SYNTH_CACHE, `${env}.files.json`) : undefined;
+  const files: ReadonlyMap<string, string> = shared && fs.existsSync(shared)
+    ? new Map(JSON.parse(fs.readFileSync(shared, 'utf8')) as Array<[string, string]>)
+    : synthesize({ environments: [env] }).files;
+  fileCache.set(env, files);
+  return files;
 }
 
 /** One object by kind and name; fails the test when absent. */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { PlatformConfigError } from '../../src/core/errors';
 
 /** One Kubernetes object read from a file. */
 export interface LoadedObject {
@@ -13,7 +14,7 @@ export interface LoadedObject {
 export function parseManifests(text: string, file: string): LoadedObject[] {
   const out: LoadedObject[] = [];
   for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Error(`${file}: not valid YAML: ${doc.errors[0].message}`);
+    if (doc.errors.length > 0) throw new PlatformConfigError(file, `is not valid YAML: ${doc.errors[0].message}`, 'fix or remove the file');
     const value = doc.toJS({ maxAliasCount: -1 });
     if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.kind === 'string' && value.metadata?.name) {
       out.push({ file, manifest: value });

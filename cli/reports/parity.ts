@@ -1,6 +1,7 @@
 import { podSpecOf } from '../../src/platform/checks/pods';
 import { keyOf, LoadedObject } from './objects';
 import { compareStrings } from '../../src/core/order';
+import { PlatformConfigError } from '../../src/core/errors';
 
 /** The facets compared for objects present on both sides. */
 export type ParityFacet = 'selector' | 'images' | 'ports' | 'env' | 'volumeMounts' | 'probes';
@@ -130,8 +131,8 @@ export class Explanations {
 
   constructor(entries: Readonly<Record<string, Explanation>>) {
     for (const [key, e] of Object.entries(entries)) {
-      if (e.verdict !== 'fix' && e.verdict !== 'gap') throw new Error(`explanation '${key}': verdict must be 'fix' or 'gap', not '${String(e.verdict)}'`);
-      if (typeof e.note !== 'string' || !e.note.trim()) throw new Error(`explanation '${key}': a note is required`);
+      if (e.verdict !== 'fix' && e.verdict !== 'gap') throw new PlatformConfigError(`explanation '${key}'`, `verdict is '${String(e.verdict)}'`, "use 'fix' or 'gap'");
+      if (typeof e.note !== 'string' || !e.note.trim()) throw new PlatformConfigError(`explanation '${key}'`, 'has no note', 'say in a note why the difference is deliberate');
       if (key.includes('*')) {
         const re = new RegExp(`^${key.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
         this.patterns.push({ key, re, e });

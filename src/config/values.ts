@@ -1,3 +1,4 @@
+import { deepMerge } from '../core/define-environment';
 import * as fs from 'fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -13,27 +14,10 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentInput>> = { dev, s
 /** The names of the defined environments. */
 export const ENVIRONMENT_NAMES: readonly string[] = Object.keys(ENVIRONMENTS);
 
+export { deepMerge };
+
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * Merges `overlay` onto `base` as Helm merges `-f` files: maps merge key by key, lists and scalars replace,
- * and `null` removes a key. Neither input is modified.
- */
-export function deepMerge(base: unknown, overlay: unknown): unknown {
-  if (!isPlain(base) || !isPlain(overlay)) {
-    return overlay === undefined ? structuredClone(base) : structuredClone(overlay);
-  }
-  const out: Plain = structuredClone(base);
-  for (const [k, v] of Object.entries(overlay)) {
-    if (v === null) {
-      delete out[k];
-    } else {
-      out[k] = k in out ? deepMerge(out[k], v) : structuredClone(v);
-    }
-  }
-  return out;
-}
 
 /** Reads a values file (YAML or JSON); it must hold a mapping. */
 export function readValuesFile(file: string): Plain {

@@ -77,6 +77,7 @@ export abstract class PlatformComponent extends Chart {
     this.appName = component;
     this.environment = props.environment;
     this.graph = PlatformGraph.of(this);
+    this.graph.useEnvironment(props.environment, component);
     this.graph.addComponent(component);
   }
 

@@ -2,6 +2,8 @@ import { App } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import type { PublicHostId } from './hosts';
 import type { Deviation } from './security';
+import { PlatformConfigError } from './errors';
+import type { EnvironmentConfig } from '../config/schema';
 
 /**
  * A Service a component provides, declared once (name and named ports) and shared with its consumers,
@@ -161,16 +163,60 @@ export interface DiscoverableEndpoint {
 }
 
 const GRAPH_ID = 'PlatformGraph';
+const PLATFORM_SCOPE = Symbol.for('@254carbon/data-platform.PlatformScope');
 
 /**
- * The provides/consumes graph of one environment: every cross-cutting object (sync waves, exceptions,
- * network policies, registries) is derived from it. One graph lives at the root of each cdk8s App.
+ * A check of the objects a platform synthesizes (schema, reference integrity, secrets, network, policies):
+ * problems as messages that name where, what and the fix. The platform layer registers its checks with
+ * `registerPlatformCheck`; every `PlatformGraph` runs them as a cdk8s validation of its scope, so a consumer's
+ * `app.synth()`, `cdk8s synth` and `npm run synth` fail with the same messages.
+ */
+export type PlatformCheck = (graph: PlatformGraph) => string[];
+
+const CHECKS: PlatformCheck[] = [];
+
+/** Registers a check that every platform graph runs at synth (idempotent). */
+export function registerPlatformCheck(check: PlatformCheck): void {
+  if (!CHECKS.includes(check)) CHECKS.push(check);
+}
+
+/**
+ * The provides/consumes graph of one platform: every cross-cutting object (sync waves, exceptions,
+ * network policies, registries) is derived from it. One graph lives in each platform scope (a `DataPlatform`,
+ * or any construct marked with `PlatformGraph.markScope`), else at the root of the cdk8s App, so two platforms
+ * in one App never see each other's components.
  */
 export class PlatformGraph extends Construct {
-  /** The graph of the App that `scope` belongs to (created on first use). */
+  /** The graph of the nearest platform scope of `scope`, else of its App (created on first use). */
   public static of(scope: IConstruct): PlatformGraph {
-    const app = App.of(scope);
-    return (app.node.tryFindChild(GRAPH_ID) as PlatformGraph | undefined) ?? new PlatformGraph(app, GRAPH_ID);
+    const holder = [...scope.node.scopes].reverse().find((s) => (s as unknown as Record<symbol, unknown>)[PLATFORM_SCOPE] === true) ?? App.of(scope);
+    return (holder.node.tryFindChild(GRAPH_ID) as PlatformGraph | undefined) ?? new PlatformGraph(holder as Construct, GRAPH_ID);
+  }
+
+  /** Makes `scope` a platform scope: the components below it share one graph of their own. */
+  public static markScope(scope: IConstruct): void {
+    Object.defineProperty(scope, PLATFORM_SCOPE, { value: true, enumerable: false });
+  }
+
+  /** The construct whose subtree this graph describes (a platform scope or the App). */
+  public get platformScope(): IConstruct {
+    return this.node.scope!;
+  }
+
+  /**
+   * The environment the graph's components were built for (set by the first component or the platform).
+   * @default - none until a component is added
+   */
+  public get environment(): EnvironmentConfig | undefined {
+    return this._environment;
+  }
+
+  /** Records the environment of a component; one graph serves one environment. */
+  public useEnvironment(env: EnvironmentConfig, by: string): void {
+    if (this._environment === undefined) this._environment = env;
+    else if (this._environment.name !== env.name) {
+      throw new PlatformConfigError(`environment '${env.name}', component '${by}'`, `is built in a scope whose components are built for environment '${this._environment.name}'`, 'give each environment its own DataPlatform (or a scope marked with PlatformGraph.markScope)');
+    }
   }
 
   private readonly _edges: Edge[] = [];
@@ -181,8 +227,23 @@ export class PlatformGraph extends Construct {
   private readonly _registryConsumers = new Set<string>();
   private readonly _clientPods: ClientPods[] = [];
 
+  private _environment?: EnvironmentConfig;
+
   private constructor(scope: Construct, id: string) {
     super(scope, id);
+    // cdk8s validates the whole App once per chart it synthesizes (Chart.toJson): the checks run once per
+    // state of the tree and their result is reused while no construct is added.
+    let memo: { size: number; problems: string[] } | undefined;
+    this.node.addValidation({
+      validate: () => {
+        const size = this.platformScope.node.findAll().length;
+        if (memo?.size !== size) {
+          const problems = CHECKS.flatMap((check) => check(this));
+          memo = { size: this.platformScope.node.findAll().length, problems };
+        }
+        return memo.problems;
+      },
+    });
   }
 
   /** Registers a synthesized component. */
@@ -209,7 +270,7 @@ export class PlatformGraph extends Construct {
   public addDiscoverable(d: DiscoverableEndpoint): void {
     const same = this._discoverables.find((x) => x.id === d.id);
     if (same) {
-      throw new Error(`discoverable endpoint '${d.id}' is registered by both '${same.component}' and '${d.component}'. Fix: give each endpoint its own id`);
+      throw new PlatformConfigError(`component '${d.component}'`, `discoverable endpoint '${d.id}' is registered by both '${same.component}' and '${d.component}'`, 'give each endpoint its own id');
     }
     this._discoverables.push(d);
   }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { PlatformConfigError } from './errors';
 
 /**
  * Changes the API server refuses on an existing object, and the explicit remedy for one that must happen anyway.
@@ -141,7 +142,9 @@ export function immutableChanges(before: Record<string, any>, after: Record<stri
  * keep running until the new object adopts and rolls them, the claims stay).
  */
 export function declareNotInPlace(obj: ApiObject, opts: { readonly reason: string; readonly remedy: NotInPlaceRemedy }): void {
-  if (!opts.reason.trim()) throw new Error(`declareNotInPlace(${obj.kind} ${obj.name}): give the reason`);
+  if (!opts.reason.trim()) {
+    throw new PlatformConfigError(`declareNotInPlace(${obj.kind} ${obj.name})`, 'no reason given', 'give the reason, which the runbook\'s recreate step prints');
+  }
   obj.metadata.addAnnotation(NOT_IN_PLACE_ANNOTATION, opts.remedy);
   obj.metadata.addAnnotation(NOT_IN_PLACE_REASON_ANNOTATION, opts.reason);
 }

@@ -1,4 +1,8 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
+import type { IConstruct } from 'constructs';
+import { PlatformComponent } from './component';
+import { PlatformValidationError } from './errors';
+import { compareStrings } from './order';
 
 /** One synthesized object with the path it is written to (relative to charts-out/). */
 export interface RenderedObject {
@@ -27,4 +31,47 @@ export function manifestOf(o: ApiObject): Record<string, any> {
 /** The key of an object: `Kind/namespace/name`. */
 export function objectKey(m: Record<string, any>): string {
   return `${m.kind}/${m.metadata?.namespace ?? ''}/${m.metadata?.name}`;
+}
+
+/**
+ * Lets every construct below `scope` that derives objects from the rest of the platform (Ingresses, network
+ * policies, policy exceptions) generate them: `prepareForSynth()` runs once per construct. Problems such a
+ * construct reports are returned (or thrown, with `throwProblems`), never swallowed.
+ */
+export function prepareObjects(scope: IConstruct, throwProblems = true): string[] {
+  const problems: string[] = [];
+  for (const c of scope.node.findAll()) {
+    const prepare = (c as { prepareForSynth?: unknown }).prepareForSynth;
+    if (typeof prepare !== 'function') continue;
+    if (throwProblems) { prepare.call(c); continue; }
+    try {
+      prepare.call(c);
+    } catch (e) {
+      if (e instanceof PlatformValidationError) problems.push(...e.problems);
+      else if (e instanceof Error && e.name === 'PlatformConfigError') problems.push(e.message);
+      else throw e;
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every object of every component chart below `scope` (and of every chart with an `outputFolder`, such as the
+ * Argo CD Applications), with the path it is written to, in a stable order. A component's folder is
+ * `<its environment>/<component>`; `env` names the environment of the other charts.
+ */
+export function collectObjects(scope: IConstruct, env: string, folderOf?: (chart: Chart) => string | undefined): RenderedObject[] {
+  const out: RenderedObject[] = [];
+  for (const chart of scope.node.findAll().filter((c): c is Chart => c instanceof Chart)) {
+    const component = PlatformComponent.isPlatformComponent(chart) ? chart : undefined;
+    const own = (chart as { outputFolder?: unknown }).outputFolder;
+    const folder = folderOf?.(chart) ?? (component ? `${component.environment.name}/${component.component}` : typeof own === 'string' ? own : undefined);
+    if (!folder) continue;
+    const objectEnv = component ? component.environment.name : env;
+    const objects = chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart);
+    for (const manifest of objects.map(manifestOf)) {
+      out.push({ path: `${folder}/${manifest.kind}.${manifest.metadata.name}.yaml`, env: objectEnv, component: folder.split('/').pop()!, manifest });
+    }
+  }
+  return out.sort((a, b) => compareStrings(a.path, b.path));
 }

@@ -18,8 +18,11 @@ export const KEEP_VOLUME_SYNC_OPTIONS: readonly string[] = ['Delete=false', 'Pru
 /** The annotation key Argo CD reads sync options from. */
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 
-/** Labels and annotations that would make Argo CD track (and so prune or delete) a claim made from a template. */
-const TRACKING_LABELS = ['app.kubernetes.io/instance'];
+/**
+ * Annotations that would make Argo CD track (and so prune or delete) a claim made from a template. The label
+ * `app.kubernetes.io/instance` tracks only under label tracking; this project requires annotation tracking (checked by
+ * `takeover preflight`), and its instance values (`<component>-<env>`) are no Application's name.
+ */
 const TRACKING_ANNOTATIONS = ['argocd.argoproj.io/tracking-id'];
 
 /** Why a rendered object could lose a volume through Argo CD or Kubernetes (empty: it cannot). */
@@ -44,7 +47,7 @@ export function volumeProtectionProblems(m: Record<string, any>, where: string):
     for (const t of m.spec?.volumeClaimTemplates ?? []) {
       const labels = Object.keys(t.metadata?.labels ?? {});
       const annotations = Object.keys(t.metadata?.annotations ?? {});
-      const tracking = [...labels.filter((l) => TRACKING_LABELS.includes(l)), ...annotations.filter((a) => TRACKING_ANNOTATIONS.includes(a))];
+      const tracking = annotations.filter((a) => TRACKING_ANNOTATIONS.includes(a));
       if (tracking.length) {
         problems.push(`${what}: volume claim template ${t.metadata?.name} carries ${tracking.join(', ')}, which would make Argo CD track, prune and delete the claims it makes. Fix: no labels or annotations in volumeClaimTemplates`);
       }

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Image } from './image';
 import type { ResourceRequirements } from './resources';
 import { containerSecurityContext, hasDeviation, SecurityProfileProps } from './security';
+import { PlatformConfigError } from './errors';
 
 /** An environment variable value: a literal or a reference (secretKeyRef, configMapKeyRef, fieldRef). */
 export type EnvValue = string | k8s.EnvVarSource;
@@ -120,7 +121,7 @@ export function renderPodSpec(props: PodSpecProps, ctx: PodContext): k8s.PodSpec
   const all = [...(props.initContainers ?? []), ...props.containers];
   const names = new Set<string>();
   for (const c of all) {
-    if (names.has(c.name)) throw new Error(`${ctx.where}: two containers are named '${c.name}'. Fix: give each container its own name`);
+    if (names.has(c.name)) throw new PlatformConfigError(ctx.where, `two containers are named '${c.name}'`, 'give each container its own name');
     names.add(c.name);
   }
   const writable = [...new Set(all.flatMap((c) => c.writablePaths ?? []))].map(writableVolumeName);

@@ -1,4 +1,5 @@
 import { dump, DEFAULT_SCHEMA, DumpOptions, Type } from 'js-yaml';
+import { PlatformConfigError } from './errors';
 
 /**
  * Plain scalars that YAML 1.1 (the version Kubernetes, kubectl and Argo CD parse, via sigs.k8s.io/yaml) reads
@@ -45,12 +46,14 @@ export function toYamlWithJsYaml(value: unknown): string {
 }
 
 /** Thrown inside the writer for a value it leaves to js-yaml. */
-const UNSUPPORTED = Symbol('unsupported by the fast YAML writer');
+/** Control flow, not a failure: the value needs js-yaml (made once; thrown and caught inside toYaml only). */
+class UnsupportedByFastWriter extends Error {}
+const UNSUPPORTED = new UnsupportedByFastWriter('unsupported by the fast YAML writer');
 
 /** js-yaml's implicit types of SCHEMA (null, bool, int, float, timestamp, merge, YAML11_AMBIGUOUS), in its order. */
 const IMPLICIT: ReadonlyArray<{ resolve(data: string): boolean }> = (() => {
   const implicit = (SCHEMA as unknown as { implicit?: unknown }).implicit;
-  if (!Array.isArray(implicit) || implicit.length === 0) throw new Error('js-yaml Schema.implicit is missing: pin js-yaml 4.x');
+  if (!Array.isArray(implicit) || implicit.length === 0) throw new PlatformConfigError('dependency js-yaml', 'Schema.implicit is missing (an unsupported js-yaml major version is installed)', 'install js-yaml 4.x');
   return implicit;
 })();
 

@@ -1,36 +1,22 @@
-import { ApiObject, App, Chart } from 'cdk8s';
-import { PlatformComponent } from '../core/component';
-import { compareStrings } from '../core/order';
-import { manifestOf, RenderedObject } from '../core/manifest';
+import type { IConstruct } from 'constructs';
+import { Chart } from 'cdk8s';
+import { PlatformValidationError } from '../core/errors';
+import { PlatformGraph } from '../core/graph';
+import { collectObjects, prepareObjects, RenderedObject } from '../core/manifest';
 
 export type { RenderedObject } from '../core/manifest';
 export { manifestOf, objectKey } from '../core/manifest';
 
 /**
- * Collects every object of every component chart of an App (and of every chart with an `outputFolder`, such as
- * the Argo CD Applications), in a stable order.
+ * Renders every object below `scope` (an App, or one `DataPlatform` of it) in a stable order, after the
+ * constructs that derive objects have generated them and every cdk8s validation has passed, the platform's
+ * checks included (`registerPlatformCheck`). Throws `PlatformValidationError` with every problem.
  */
-export function renderApp(app: App, env: string, folderOf?: (chart: Chart) => string | undefined): RenderedObject[] {
-  const out: RenderedObject[] = [];
-  // Charts that derive objects from the rest of the App (e.g. policy exceptions) generate them first.
-  for (const c of app.node.findAll()) {
-    const prepare = (c as { prepareForSynth?: unknown }).prepareForSynth;
-    if (typeof prepare === 'function') prepare.call(c);
-  }
-  const all = app.node.findAll();
-  // Validate the whole App once (chart.toJson() would re-validate the App for every chart).
-  const errors = all.flatMap((c) => c.node.validate().map((e) => `${c.node.path}: ${e}`));
-  if (errors.length > 0) throw new Error(`validation failed:\n${errors.join('\n')}`);
-  const charts = all.filter((c): c is Chart => c instanceof Chart);
-  for (const chart of charts) {
-    const component = PlatformComponent.isPlatformComponent(chart) ? chart.component : undefined;
-    const own = (chart as { outputFolder?: unknown }).outputFolder;
-    const folder = folderOf?.(chart) ?? (component ? `${env}/${component}` : typeof own === 'string' ? own : undefined);
-    if (!folder) continue;
-    const objects = chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart);
-    for (const manifest of objects.map(manifestOf)) {
-      out.push({ path: `${folder}/${manifest.kind}.${manifest.metadata.name}.yaml`, env, component: folder.split('/').pop()!, manifest });
-    }
-  }
-  return out.sort((a, b) => compareStrings(a.path, b.path));
+export function renderApp(scope: IConstruct, env: string, folderOf?: (chart: Chart) => string | undefined): RenderedObject[] {
+  prepareObjects(scope);
+  // Validate the whole tree once (chart.toJson() would re-validate the App for every chart). The platform
+  // checks name the file and the fix themselves; other validations are prefixed with their construct path.
+  const errors = scope.node.findAll().flatMap((c) => c.node.validate().map((e) => (c instanceof PlatformGraph ? e : `${c.node.path}: ${e}`)));
+  if (errors.length > 0) throw new PlatformValidationError(`environment '${env}' failed its checks`, errors);
+  return collectObjects(scope, env, folderOf);
 }

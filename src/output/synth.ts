@@ -1,12 +1,8 @@
 import { App } from 'cdk8s';
-import { checkReferences, checkNoInlineSecrets } from '../platform/checks/references';
-import { checkSchema } from '../platform/checks/schema';
 import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../config/values';
 import { DataPlatform } from '../platform/data-platform';
-import { checkApplications } from '../platform/gitops/checks';
 import { checkNotInPlace, NotInPlaceChange, readBaseline } from '../core/immutable';
-import { volumeProtectionProblems } from '../core/protection';
 import { objectKey, renderApp, RenderedObject } from './render';
 import { toYaml } from '../core/yaml';
 
@@ -50,19 +46,8 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     const env = loadEnvironment(name, options);
     const app = new App({ outdir: '.tmp/unused' });
     new DataPlatform(app, env.name, { environment: env });
-    const rendered = renderApp(app, env.name);
-    const platform = rendered.filter((o) => o.path.startsWith(`${env.name}/`));
-    const problems = [
-      ...checkSchema(platform),
-      ...checkReferences(platform, env),
-      ...checkNoInlineSecrets(platform),
-      ...checkApplications(rendered, env.name),
-      ...platform.flatMap((o) => volumeProtectionProblems(o.manifest, `environment '${env.name}', ${o.path}`)),
-    ];
-    if (problems.length > 0) {
-      throw new PlatformValidationError(`environment '${env.name}' failed its checks`, problems);
-    }
-    objects.push(...rendered);
+    // Every check runs as a cdk8s validation of the platform (see platform/platform-checks.ts).
+    objects.push(...renderApp(app, env.name));
     roots.push(env.name, `${ARGOCD_FOLDER}/${env.name}`);
   }
   const applications = new Map<string, string>();

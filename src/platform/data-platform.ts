@@ -9,7 +9,7 @@ import { IcebergRestCatalog } from '../components/iceberg/rest-catalog';
 import { icebergWarehouse } from '../components/iceberg/warehouse';
 import { MinIO } from '../components/minio/minio';
 import { Trino, TRINO_COORDINATOR_SERVICE } from '../components/trino/trino';
-import { BitnamiRedis } from '../components/redis/redis';
+import { Redis } from '../components/redis/redis';
 import { SupersetSecrets } from '../components/superset/secrets';
 import { Superset } from '../components/superset/superset';
 import { GraphqlGateway } from '../components/api-gateway/graphql-gateway';
@@ -24,6 +24,7 @@ import { PlatformMonitoring } from '../components/monitoring/monitoring';
 import { SparkHistoryServer } from '../components/spark-history/spark-history';
 import { PlatformIngresses } from './network/ingress';
 import { PlatformNetworkPolicies } from './network/network-policies';
+import './platform-checks';
 
 /** Props of `DataPlatform`. */
 export interface DataPlatformProps {
@@ -52,7 +53,9 @@ export class DataPlatform extends Construct {
     super(scope, id);
     const env = props.environment;
     this.environment = env;
+    PlatformGraph.markScope(this);
     this.graph = PlatformGraph.of(this);
+    this.graph.useEnvironment(env, 'DataPlatform');
     const c = env.components;
     const list: PlatformComponent[] = [];
     const add = (enabled: boolean, make: () => PlatformComponent) => { if (enabled) list.push(make()); };
@@ -65,7 +68,7 @@ export class DataPlatform extends Construct {
     let trino: Trino | undefined;
     add(c.trino.enabled, () => (trino = new Trino(this, 'trino', { environment: env, warehouse })));
     add(c.iceberg.compaction.enabled, () => new IcebergCompactionJob(this, 'iceberg-compaction', { environment: env, warehouse }));
-    add(c.redis.enabled, () => new BitnamiRedis(this, 'redis', { environment: env }));
+    add(c.redis.enabled, () => new Redis(this, 'redis', { environment: env }));
     add(c.superset.enabled, () => new SupersetSecrets(this, 'superset-secrets', { environment: env }));
     add(c.superset.enabled, () => new Superset(this, 'superset', {
       environment: env,
@@ -87,6 +90,9 @@ export class DataPlatform extends Construct {
       environment: env,
       trino: trino ? { coordinator: TRINO_COORDINATOR_SERVICE, metricsPort: 'metrics', workerReplicas: c.trino.replicas.worker } : undefined,
     }));
+    // Every stateful volume is known now: the backups add a copy CronJob for each one Velero cannot read.
+    const backups = list.find((x): x is Backups => x instanceof Backups && x.component === 'backup');
+    backups?.coverVolumes();
     // The network edge: Ingresses and NetworkPolicies, generated at render time from the complete graph. The
     // Ingress chart always runs its checks (header logins need an ingress); it is an Application only when enabled.
     const ingresses = new PlatformIngresses(this, 'ingress', { environment: env });

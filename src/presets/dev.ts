@@ -1,9 +1,9 @@
-import { BASE, baseExternal } from './base';
+import { defineEnvironment } from '../core/define-environment';
+import { BASE, baseExternal, minioWithoutOffClusterCopy } from './base';
 import type { EnvironmentInput } from '../config/schema';
 
 /** Development: one of everything, small volumes. */
-export const dev: EnvironmentInput = {
-  ...BASE,
+export const dev: EnvironmentInput = defineEnvironment(BASE, {
   name: 'dev',
   namespace: 'data-platform-dev',
   domain: 'dev.254carbon.local',
@@ -26,9 +26,9 @@ export const dev: EnvironmentInput = {
     doris: { enabled: false },
     grafana: { adminPasswordSecret: { name: 'grafana-secret-dev', key: 'admin-password' }, storage: '2Gi' },
     logging: { loki: { storage: '5Gi', retention: '72h' } },
-    backup: { ttl: '72h0m0s', credentialsSecret: { name: 'minio-credentials-dev', key: 'cloud' } },
+    backup: { ttl: '72h0m0s', credentialsSecret: { name: 'minio-credentials-dev', key: 'cloud' }, unprotectedVolumes: minioWithoutOffClusterCopy('data-platform-dev') },
     // dev.254carbon.local is not published: no Ingress; the policies apply as everywhere.
     ingress: { enabled: false },
     networkPolicies: { defaultDeny: true },
   },
-};
+});

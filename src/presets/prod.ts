@@ -1,9 +1,9 @@
-import { BASE, baseExternal } from './base';
+import { defineEnvironment } from '../core/define-environment';
+import { BASE, baseExternal, minioWithoutOffClusterCopy } from './base';
 import type { EnvironmentInput } from '../config/schema';
 
 /** Production: full scale. */
-export const prod: EnvironmentInput = {
-  ...BASE,
+export const prod: EnvironmentInput = defineEnvironment(BASE, {
   name: 'prod',
   namespace: 'data-platform',
   domain: '254carbon.com',
@@ -34,7 +34,7 @@ export const prod: EnvironmentInput = {
     doris: { enabled: false },
     grafana: { storage: '10Gi' },
     logging: { loki: { storage: '20Gi', retention: '336h' }, fluentBit: { extraNamespaces: ['monitoring', 'velero', 'victoria-metrics'] } },
-    backup: { ttl: '720h0m0s' },
+    backup: { ttl: '720h0m0s', unprotectedVolumes: minioWithoutOffClusterCopy('data-platform') },
     // Published through the Cloudflare tunnel to ingress-nginx (plain HTTP inside: no HTTPS redirect), certificates
     // from cert-manager, single sign-on by ingress-nginx external authentication that returns the user in X-WEBAUTH-USER.
     ingress: {
@@ -48,4 +48,4 @@ export const prod: EnvironmentInput = {
     },
     networkPolicies: { defaultDeny: true },
   },
-};
+});

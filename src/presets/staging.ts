@@ -1,9 +1,9 @@
-import { BASE, baseExternal } from './base';
+import { defineEnvironment } from '../core/define-environment';
+import { BASE, baseExternal, minioWithoutOffClusterCopy } from './base';
 import type { EnvironmentInput } from '../config/schema';
 
 /** Staging: mirrors production at a smaller scale. */
-export const staging: EnvironmentInput = {
-  ...BASE,
+export const staging: EnvironmentInput = defineEnvironment(BASE, {
   name: 'staging',
   namespace: 'data-platform-staging',
   domain: 'staging.254carbon.com',
@@ -23,7 +23,7 @@ export const staging: EnvironmentInput = {
     doris: { enabled: false },
     grafana: { adminPasswordSecret: { name: 'grafana-secret-staging', key: 'admin-password' }, storage: '5Gi' },
     logging: { loki: { storage: '10Gi', retention: '168h' } },
-    backup: { ttl: '168h0m0s', credentialsSecret: { name: 'minio-credentials-staging', key: 'cloud' } },
+    backup: { ttl: '168h0m0s', credentialsSecret: { name: 'minio-credentials-staging', key: 'cloud' }, unprotectedVolumes: minioWithoutOffClusterCopy('data-platform-staging') },
     // Published through the Cloudflare tunnel to ingress-nginx (plain HTTP inside: no HTTPS redirect), certificates
     // from cert-manager, single sign-on by ingress-nginx external authentication that returns the user in X-WEBAUTH-USER.
     ingress: {
@@ -37,4 +37,4 @@ export const staging: EnvironmentInput = {
     },
     networkPolicies: { defaultDeny: true },
   },
-};
+});

@@ -1,10 +1,17 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BackupStorageLocation, BackupStorageLocationSpecAccessMode, Schedule } from '../../../imports/velero.io';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { PlatformConfigError } from '../../core/errors';
 import { ServiceDescriptor } from '../../core/graph';
 import type { EnvironmentConfig } from '../../config/schema';
-import { MINIO_SERVICE } from '../minio/minio';
+import { addExternalSecret } from '../../core/external-secret';
+import { Image } from '../../core/image';
+import { manifestOf } from '../../core/manifest';
+import { PlatformValidationError } from '../../core/errors';
+import { Endpoint } from '../../core/graph';
+import { MINIO_DEFAULT_IMAGE, MINIO_SERVICE } from '../minio/minio';
+import { Coverage, InventoryRow, inventoryMarkdown, StatefulVolume, statefulVolumes, VeleroTemplate, veleroFsCoverage } from './inventory';
 import { addPrometheusRule, addServiceMonitor } from '../monitoring/prometheus';
 
 /** The bucket of the in-cluster backups. */
@@ -24,9 +31,14 @@ export function veleroMetricsServiceFor(env: EnvironmentConfig): ServiceDescript
 export interface BackupsProps extends PlatformComponentProps {
   /**
    * Further namespaces the daily backup includes besides the environment's.
-   * @default - none
+   * @default - the environment's `components.backup.extraNamespaces`
    */
   readonly extraNamespaces?: readonly string[];
+  /**
+   * The image of the volume-copy CronJobs (needs `sh`, `date` and the MinIO client `mc`).
+   * @default MINIO_DEFAULT_IMAGE (the MinIO server image ships mc)
+   */
+  readonly copyImage?: string;
 }
 
 /**
@@ -43,6 +55,11 @@ export interface BackupsProps extends PlatformComponentProps {
 export class Backups extends PlatformComponent {
   public readonly location: string;
   public readonly schedule: string;
+  private readonly template: VeleroTemplate;
+  private readonly target: { endpoint: Endpoint; inCluster: boolean };
+  private readonly copyImage: Image;
+  private readonly copied = new Set<string>();
+  private checked = false;
 
   constructor(scope: Construct, id: string, props: BackupsProps) {
     super(scope, id, 'backup', props);
@@ -63,7 +80,10 @@ export class Backups extends PlatformComponent {
       }
       bucket = VELERO_BUCKET;
       this.graph.claimBucket({ component: this.component, bucket, purpose: 'Velero backups of the environment' });
-      config = { region: env.components.minio.region, s3ForcePathStyle: 'true', s3Url: this.endpoint(MINIO_SERVICE, 'minio-api').url('http') };
+      const endpoint = this.endpoint(MINIO_SERVICE, 'minio-api');
+      this.target = { endpoint, inCluster: true };
+      config = { region: env.components.minio.region, s3ForcePathStyle: 'true', s3Url: endpoint.url('http') };
+      this.graph.claimBucket({ component: this.component, bucket: cfg.volumeCopy.bucket, purpose: 'copies of the volumes Velero cannot back up' });
       // Velero's server and node agents (installed by `velero install`) are the pods that use this edge.
       this.declareClientPods(namespace, cfg.clientPodSelector, 'the Velero server and node agents write the backups to MinIO');
     } else {
@@ -73,7 +93,9 @@ export class Backups extends PlatformComponent {
           `declare external.services.${cfg.target.service} with {host, port}: an off-cluster copy must not live in the cluster it protects`);
       }
       bucket = cfg.target.bucket;
-      config = { region: cfg.target.region, s3ForcePathStyle: String(cfg.target.pathStyle), s3Url: this.externalEndpoint(cfg.target.service).url('https') };
+      const endpoint = this.externalEndpoint(cfg.target.service);
+      this.target = { endpoint, inCluster: false };
+      config = { region: cfg.target.region, s3ForcePathStyle: String(cfg.target.pathStyle), s3Url: endpoint.url('https') };
     }
 
     new BackupStorageLocation(this, `BackupStorageLocation.${this.location}`, {
@@ -86,16 +108,22 @@ export class Backups extends PlatformComponent {
         accessMode: BackupStorageLocationSpecAccessMode.READ_WRITE,
       },
     });
+    this.copyImage = Image.parse(props.copyImage ?? MINIO_DEFAULT_IMAGE, this.where('copyImage'));
+    this.template = {
+      includedNamespaces: [...new Set([this.ns, ...(props.extraNamespaces ?? cfg.extraNamespaces)])].sort(),
+      excludedResources: ['events', 'events.events.k8s.io'],
+      defaultVolumesToFsBackup: true,
+    };
     new Schedule(this, `Schedule.${this.schedule}`, {
       metadata: { name: this.schedule, namespace, labels },
       spec: {
         schedule: cfg.schedule,
         useOwnerReferencesInBackup: false,
         template: {
-          includedNamespaces: [...new Set([this.ns, ...(props.extraNamespaces ?? [])])],
-          excludedResources: ['events', 'events.events.k8s.io'],
-          // Volume data through Velero's file-system backup (node agent): the platform's volumes are
-          // local-path, which has no snapshot support.
+          includedNamespaces: [...this.template.includedNamespaces!],
+          excludedResources: [...this.template.excludedResources!],
+          // Volume data through Velero's file-system backup (node agent) where Velero can read it: local-path
+          // has no snapshots, and its default hostPath PVs are skipped (see the inventory and the copy CronJobs).
           snapshotVolumes: false,
           defaultVolumesToFsBackup: true,
           storageLocation: this.location,
@@ -108,6 +136,101 @@ export class Backups extends PlatformComponent {
     this.addService(metrics, { selector: cfg.veleroPodSelector, role: 'metrics', version: 'v1' });
     addServiceMonitor(this, this.sharedName('velero'), [metrics], [{ port: 'metrics', path: '/metrics' }]);
     this.addAlerts();
+  }
+
+  /** The objects of the App, as manifests (without caching: callable before the App is complete). */
+  private manifests(final: boolean): Array<Record<string, any>> {
+    return this.graph.platformScope.node.findAll().filter((o): o is ApiObject => o instanceof ApiObject && ['PersistentVolumeClaim', 'StatefulSet', 'Deployment', 'DaemonSet', 'Job', 'CronJob'].includes(o.kind))
+      .map((o) => (final ? manifestOf(o) : (o.toJson() as Record<string, any>)));
+  }
+
+  /** Each stateful volume of the environment with what backs it up. */
+  public inventory(final = true): InventoryRow[] {
+    const cfg = this.environment.components.backup;
+    return statefulVolumes(this.manifests(final), this.ns).map((volume) => {
+      const velero = veleroFsCoverage(volume, this.template, cfg.hostPathStorageClasses);
+      return { volume, velero: velero.ok ? `yes: ${velero.detail}` : `no: ${velero.detail}`, coverage: this.coverageOf(volume, velero) };
+    });
+  }
+
+  private coverageOf(v: StatefulVolume, velero: { ok: boolean; detail: string }): Coverage {
+    if (this.target.inCluster && v.mountedBy.some((w) => w.component === 'minio')) {
+      return { by: 'none', detail: 'the backup target is this MinIO: a copy of its own volume on itself is no backup (set components.backup.target to external-s3)' };
+    }
+    if (velero.ok) return { by: 'velero-fs', detail: `Schedule ${this.schedule}: ${velero.detail}` };
+    if (this.copied.has(`${v.namespace}/${v.claim}`)) {
+      return { by: 'volume-copy', detail: `CronJob ${copyJobName(v.claim)} (${this.environment.components.backup.schedule}): mc mirror to ${this.environment.components.backup.volumeCopy.bucket}, verified by mc diff` };
+    }
+    return { by: 'none', detail: `Velero cannot (${velero.detail}) and no copy CronJob exists` };
+  }
+
+  /**
+   * Adds a copy CronJob for every volume Velero's file-system backup cannot read. Call once every component of
+   * the environment is constructed (DataPlatform does); the render-time check finds any volume added later.
+   */
+  public coverVolumes(): void {
+    const cfg = this.environment.components.backup;
+    const creds = new Map<string, string>();
+    for (const row of this.inventory(false)) {
+      const v = row.volume;
+      if (row.coverage.by !== 'none' || (this.target.inCluster && v.mountedBy.some((w) => w.component === 'minio'))) continue;
+      const mount = v.mountedBy.find((w) => w.replicas > 0) ?? v.mountedBy[0];
+      if (!mount) continue; // mounted by nothing: reported, never copied
+      let secret = creds.get(v.namespace);
+      if (!secret) {
+        // One Secret per namespace (a pod reads Secrets of its own namespace only); names unique per environment.
+        secret = v.namespace === this.ns ? 'volume-copy-credentials' : this.sharedName(`volume-copy-credentials-${v.namespace}`);
+        const remote = cfg.volumeCopy.remoteKey ?? `data-platform/${this.environment.name}/volume-backups`;
+        addExternalSecret(this, { name: secret, role: 'volume-copy', version: 'v1', data: { 'access-key': { key: remote, property: 'access-key' }, 'secret-key': { key: remote, property: 'secret-key' } } });
+        if (v.namespace !== this.ns) (this.node.findChild(`ExternalSecret.${secret}`) as ApiObject).addJsonPatch(JsonPatch.add('/metadata/namespace', v.namespace));
+        creds.set(v.namespace, secret);
+      }
+      const name = copyJobName(v.claim);
+      if (name.length > 52) throw new PlatformConfigError(this.where(`volume ${v.namespace}/${v.claim}`), `the copy CronJob name '${name}' is longer than 52 characters`, 'give the claim a shorter name');
+      const uid = mount.runAsUser;
+      const dest = `target/${cfg.volumeCopy.bucket}/${this.environment.name}/${v.namespace}/${v.claim}`;
+      const ref = (key: string) => ({ secretKeyRef: { name: secret!, key } });
+      this.addCronJob({ name, role: 'volume-copy', version: this.copyImage.tag, namespace: v.namespace }, {
+        schedule: cfg.schedule,
+        activeDeadlineSeconds: 3 * 3600,
+        pod: {
+          // The copy reads the files as the workload's own user; local-path PVs are on one node, which the
+          // scheduler picks from the PV's node affinity (ReadWriteOnce allows pods of one node to share it).
+          containers: [{
+            name: 'copy',
+            image: this.copyImage,
+            command: ['sh', '-c', volumeCopyScript({ target: this.target.endpoint.url(this.target.inCluster ? 'http' : 'https'), dest, keepDays: cfg.volumeCopy.keepDays })],
+            env: { ACCESS_KEY: ref('access-key'), SECRET_KEY: ref('secret-key'), MC_CONFIG_DIR: '/tmp/.mc' },
+            resources: this.environment.resourcePresets.small,
+            security: uid && uid > 0 ? { uid } : { deviations: [{ kind: 'runAsRoot', reason: `the volume ${v.claim} is written by root; only root can read all of it` }] },
+            writablePaths: ['/tmp'],
+            mounts: [{ name: 'volume', mountPath: '/volume', readOnly: true }],
+          }],
+          volumes: [{ name: 'volume', persistentVolumeClaim: { claimName: v.claim, readOnly: true } }],
+        },
+      });
+      this.copied.add(`${v.namespace}/${v.claim}`);
+    }
+  }
+
+  /** Fails the render when a stateful volume has no backup and is not accepted with a reason. */
+  public checkInventory(): void {
+    if (this.checked) return;
+    this.checked = true;
+    const accepted = this.environment.components.backup.unprotectedVolumes;
+    const problems = this.inventory().filter((r) => r.coverage.by === 'none' && !accepted[`${r.volume.namespace}/${r.volume.claim}`])
+      .map((r) => `${r.volume.namespace}/${r.volume.claim} (${r.volume.source}) has no backup: ${r.coverage.detail}. Fix: back it up, or accept it under components.backup.unprotectedVolumes['${r.volume.namespace}/${r.volume.claim}'] with the reason`);
+    if (problems.length > 0) throw new PlatformValidationError(`environment '${this.environment.name}': stateful volumes without a backup`, problems);
+  }
+
+  /** The inventory report (docs/backup-inventory-<env>.md). */
+  public inventoryReport(): string {
+    return inventoryMarkdown(this.environment.name, this.inventory(), this.environment.components.backup.unprotectedVolumes);
+  }
+
+  /** Called by the render once the App is complete. */
+  public prepareForSynth(): void {
+    this.checkInventory();
   }
 
   private addAlerts(): void {
@@ -163,4 +286,34 @@ export class Backups extends PlatformComponent {
       ],
     }]);
   }
+}
+
+/** The copy CronJob of a claim. */
+export function copyJobName(claim: string): string {
+  return `volume-copy-${claim}`;
+}
+
+/**
+ * The copy script: mirrors the read-only mounted volume to today's folder on the backup target, checks the copy
+ * with `mc diff` (names and sizes; any difference fails the Job) and removes copies older than `keepDays`.
+ * Credentials come from `ACCESS_KEY`/`SECRET_KEY` and are never printed.
+ */
+export function volumeCopyScript(o: { target: string; dest: string; keepDays: number; source?: string; client?: string }): string {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return [
+    'set -eu',
+    `MC=${q(o.client ?? 'mc')}`,
+    `src=${q(o.source ?? '/volume')}`,
+    `until "$MC" alias set target ${q(o.target)} "$ACCESS_KEY" "$SECRET_KEY" >/dev/null 2>&1; do echo "waiting for the backup target"; sleep 5; done`,
+    `base=${q(o.dest)}`,
+    'day=$(date -u +%Y-%m-%d)',
+    'bucket=${base#target/}; bucket=${bucket%%/*}',
+    '"$MC" mb --ignore-existing "target/$bucket" >/dev/null',
+    '"$MC" mirror --overwrite --remove --quiet "$src" "$base/$day"',
+    // Files that changed while they were copied show up here: the Job fails and the next run copies again.
+    'diff=$("$MC" diff "$src" "$base/$day" 2>&1) || true',
+    'if [ -n "$diff" ]; then echo "VOLUME COPY VERIFY FAILED: the copy differs from the volume:" >&2; echo "$diff" >&2; exit 1; fi',
+    `"$MC" rm --recursive --force --older-than ${o.keepDays}d "$base/" >/dev/null 2>&1 || true`,
+    'echo "copied and verified $src to $base/$day"',
+  ].join('\n') + '\n';
 }

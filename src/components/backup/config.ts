@@ -45,6 +45,30 @@ export const backupConfig = z.strictObject({
    * The labels of every pod that talks to the backup store: the server and the node agents that upload volume
    * data (`velero install` labels both `component: velero`). Network policies admit them to MinIO.
    */
+  /**
+   * Namespaces the daily backup includes besides the environment's: at least the reference daily Schedule's
+   * (`victoria-metrics` with Loki, `cloudflare-tunnel`, `velero`), plus `monitoring` (Grafana's volume).
+   */
+  extraNamespaces: z.array(dnsLabel).default(['cloudflare-tunnel', 'monitoring', 'velero', 'victoria-metrics']),
+  /**
+   * Storage classes whose provisioner creates hostPath PersistentVolumes (local-path does unless the PVC is
+   * annotated `volumeType: local` when it is provisioned). Velero's file-system backup skips hostPath PVs.
+   */
+  hostPathStorageClasses: z.array(z.string().min(1)).default(['local-path']),
+  /** The copy CronJobs of the volumes Velero cannot back up (mc mirror to the backup target, verified with mc diff). */
+  volumeCopy: z.strictObject({
+    /** The bucket on the backup target (not Velero's: Velero refuses a bucket with foreign top-level folders). */
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'not an S3 bucket name; use 3-63 lower-case letters, digits, dots and hyphens' }).default('volume-backups'),
+    /** The secret-store path holding `access-key` and `secret-key` for the target. @default data-platform/<env>/volume-backups */
+    remoteKey: z.string().min(1).optional(),
+    /** Daily copies kept (older ones are removed by the CronJob). */
+    keepDays: z.number().int().min(1).max(365).default(7),
+  }).prefault({}),
+  /**
+   * Volumes (`<namespace>/<claim>`) knowingly left without a backup, each with the reason (at least 20 characters).
+   * Every other volume without a backup fails the synth.
+   */
+  unprotectedVolumes: z.record(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: 'write <namespace>/<claim>' }), z.string().min(20)).default({}),
   clientPodSelector: z.record(z.string().min(1), z.string()).refine((r) => Object.keys(r).length > 0, { message: 'an empty selector selects every pod; give the Velero pod labels' })
     .default({ component: 'velero' }),
 });

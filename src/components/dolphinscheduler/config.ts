@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { replicas, resourceSpec } from '../../core/schema';
+import { quantity, replicas, resourceSpec } from '../../core/schema';
 
 /** Environment values of the DolphinScheduler stack. */
 export const dolphinSchedulerConfig = z.strictObject({
@@ -24,5 +24,24 @@ export const dolphinSchedulerConfig = z.strictObject({
   workerExecThreads: z.number().int().min(1).max(512).default(32),
   /** Master execution threads (`MASTER_EXEC_THREADS`). */
   masterExecThreads: z.number().int().min(1).max(1024).default(100),
+  /** The schema Job (a PreSync hook: guard, upstream `upgrade-schema.sh`, finish). */
+  schema: z.strictObject({
+    /**
+     * Migrate a database made by the old charts' hand-written init Job (DolphinScheduler tables, no
+     * `t_ds_version`) into the pinned schema, keeping every row: the guard moves those tables into the schema
+     * `ds_legacy_handmade`, the upstream tool installs, the finish step copies the rows back and keeps the old
+     * tables as `ds_legacy_handmade_copied`. Without it such a database is refused and nothing is changed.
+     * Set it for one sync, with the old servers scaled to 0 and a pg_dump taken; then remove it.
+     */
+    migrateHandMadeSchema: z.boolean().default(false),
+  }).prefault({}),
+  /**
+   * Ephemeral storage of each worker (task working directories under /tmp and the writable root filesystem
+   * where tasks run); the kubelet evicts a worker above the limit instead of letting it fill the node's disk.
+   */
+  workerEphemeralStorage: z.strictObject({
+    request: quantity.default('2Gi'),
+    limit: quantity.default('20Gi'),
+  }).prefault({}),
 });
 export type DolphinSchedulerConfig = z.infer<typeof dolphinSchedulerConfig>;

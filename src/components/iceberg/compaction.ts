@@ -6,25 +6,22 @@ import { Image } from '../../core/image';
 import { parseQuantity, toMebibytes } from '../../core/resources';
 import { MINIO_SERVICE } from '../minio/minio';
 import { ICEBERG_REST_SERVICE } from './rest-catalog';
+import { SPARK_LAKE_ICEBERG_VERSION, SPARK_LAKE_IMAGE } from './spark-lake-image';
 import { icebergWarehouse, IcebergWarehouse } from './warehouse';
 
 /** Props of `IcebergCompactionJob`. */
 export interface IcebergCompactionJobProps extends PlatformComponentProps {
   /**
-   * The Spark image; its tag gives the Spark version of the Iceberg runtime jar (uid 185).
-   * @default 'docker.io/apache/spark:3.5.0'
+   * The Spark image with the Iceberg runtime, the Iceberg AWS bundle and hadoop-aws in /opt/spark/jars (uid 185);
+   * nothing is downloaded at start. Built from images/spark-lake (images/build.sh).
+   * @default SPARK_LAKE_IMAGE ('harbor.254carbon.com/library/spark-lake:3.5.0-iceberg1.6.1.1')
    */
   readonly image?: string;
   /**
-   * The Iceberg version of `iceberg-spark-runtime` and `iceberg-aws-bundle`, resolved by Spark from Maven at start.
-   * @default '1.6.1'
+   * The Iceberg version the image ships (the `app.kubernetes.io/version` of the objects).
+   * @default SPARK_LAKE_ICEBERG_VERSION ('1.6.1')
    */
   readonly icebergVersion?: string;
-  /**
-   * The Scala version of the image's Spark build (the `_2.12` of the runtime artifact).
-   * @default '2.12'
-   */
-  readonly scalaVersion?: string;
   /**
    * The cron schedule.
    * @default - components.iceberg.compaction.schedule of the environment ('0 2 * * *', daily at 02:00)
@@ -91,13 +88,18 @@ const VERSION = /^\d+\.\d+\.\d+$/;
 /**
  * The maintenance run that calls, for each configured table (or every table of the configured namespaces),
  * Spark's Iceberg procedures `rewrite_data_files`, `expire_snapshots` and `remove_orphan_files` on the REST
- * catalog, through S3FileIO on MinIO. The script is plain PySpark shipped in a ConfigMap; the Iceberg jars are
- * pinned Maven coordinates resolved by Spark at start (nothing is pip- or apt-installed); any failed table
- * makes the run exit 1 so the Job is recorded as failed.
+ * catalog. The script is plain PySpark shipped in a ConfigMap; the jars are in the image (images/spark-lake), so
+ * nothing is downloaded at start.
+ *
+ * Storage, per procedure (Iceberg 1.6.1, spark/v3.5 actions): rewrite_data_files and expire_snapshots read, write and
+ * delete through the table's FileIO (S3FileIO on MinIO: `s3.endpoint`, path-style access); remove_orphan_files lists
+ * the table location through the Hadoop FileSystem (`DeleteOrphanFilesSparkAction.listDirRecursively`,
+ * `path.getFileSystem(conf)`), so `s3://` is mapped to the S3A FileSystem (hadoop-aws in the image) with the same
+ * endpoint, path-style access and credentials. A failing procedure fails its table; any failed table makes the run
+ * exit 1 (the Job fails), after printing `FAILED <table> <procedure>: <error>` and writing the failed tables to the
+ * container's termination message.
  */
 export class IcebergCompactionJob extends PlatformComponent {
-  /** The `--packages` coordinates. */
-  public readonly packages: readonly string[];
   /** The SQL procedures each table gets, as templates. */
   public readonly procedures: readonly string[] = ['rewrite_data_files', 'expire_snapshots', 'remove_orphan_files'];
 
@@ -105,20 +107,11 @@ export class IcebergCompactionJob extends PlatformComponent {
     super(scope, id, 'iceberg-compaction', props);
     const env = props.environment;
     const cfg = env.components.iceberg.compaction;
-    const image = Image.parse(props.image ?? 'docker.io/apache/spark:3.5.0', this.where('image'));
-    const sparkMinor = /^(\d+\.\d+)\./.exec(image.tag)?.[1];
-    if (!sparkMinor) {
-      throw new PlatformConfigError(this.where('image'), `the tag '${image.tag}' does not start with a Spark version`, "use an apache/spark tag such as '3.5.0'");
-    }
-    const icebergVersion = props.icebergVersion ?? '1.6.1';
-    const scala = props.scalaVersion ?? '2.12';
+    const image = Image.parse(props.image ?? SPARK_LAKE_IMAGE, this.where('image'));
+    const icebergVersion = props.icebergVersion ?? SPARK_LAKE_ICEBERG_VERSION;
     if (!VERSION.test(icebergVersion)) {
       throw new PlatformConfigError(this.where('icebergVersion'), `'${icebergVersion}' is not a pinned release`, "give an exact version, e.g. '1.6.1'");
     }
-    this.packages = [
-      `org.apache.iceberg:iceberg-spark-runtime-${sparkMinor}_${scala}:${icebergVersion}`,
-      `org.apache.iceberg:iceberg-aws-bundle:${icebergVersion}`,
-    ];
     const schedule = props.schedule ?? cfg.schedule;
     checkCronSchedule(schedule, this.where('schedule'));
 
@@ -165,9 +158,8 @@ export class IcebergCompactionJob extends PlatformComponent {
     const driverMiB = Math.floor(toMebibytes(resources.limits.memory) * 0.75);
     const cores = Math.max(1, Math.floor(parseQuantity(resources.limits.cpu)));
     const prefix = `spark.sql.catalog.${CATALOG}`;
+    const s3 = this.endpoint(MINIO_SERVICE, 'minio-api').url('http');
     const conf: Record<string, string> = {
-      'spark.jars.packages': this.packages.join(','),
-      'spark.jars.ivy': '/tmp/ivy',
       'spark.local.dir': '/tmp/spark-local',
       'spark.sql.session.timeZone': 'UTC',
       'spark.sql.extensions': 'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
@@ -176,9 +168,19 @@ export class IcebergCompactionJob extends PlatformComponent {
       [`${prefix}.uri`]: this.endpoint(ICEBERG_REST_SERVICE, 'catalog-api').url('http'),
       [`${prefix}.warehouse`]: warehouse.location,
       [`${prefix}.io-impl`]: 'org.apache.iceberg.aws.s3.S3FileIO',
-      [`${prefix}.s3.endpoint`]: this.endpoint(MINIO_SERVICE, 'minio-api').url('http'),
+      [`${prefix}.s3.endpoint`]: s3,
       [`${prefix}.s3.path-style-access`]: 'true',
       [`${prefix}.client.region`]: env.components.minio.region,
+      // remove_orphan_files lists the table location through the Hadoop FileSystem: s3:// (the warehouse's scheme)
+      // and s3a:// go to S3A on MinIO, with the credentials S3FileIO uses (the AWS_* environment variables).
+      'spark.hadoop.fs.s3.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
+      'spark.hadoop.fs.s3a.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
+      'spark.hadoop.fs.s3a.endpoint': s3,
+      'spark.hadoop.fs.s3a.endpoint.region': env.components.minio.region,
+      'spark.hadoop.fs.s3a.path.style.access': 'true',
+      'spark.hadoop.fs.s3a.connection.ssl.enabled': String(!s3.startsWith('http://')),
+      'spark.hadoop.fs.s3a.aws.credentials.provider': 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider',
+      'spark.hadoop.fs.s3a.buffer.dir': '/tmp/s3a',
     };
     const configMap = ICEBERG_COMPACTION_JOB;
     this.addConfigMap(configMap, { 'compact.py': COMPACT_PY, 'settings.json': `${JSON.stringify(settings, null, 2)}\n` }, 'maintenance', icebergVersion);
@@ -225,10 +227,13 @@ const COMPACT_PY = `"""Iceberg table maintenance: rewrite_data_files, expire_sna
 Generated by the 254Carbon platform (IcebergCompactionJob). Exits 1 when any table fails.
 """
 import json
+import os
 import sys
 from datetime import datetime, timedelta, timezone
 
 from pyspark.sql import SparkSession
+
+TERMINATION_LOG = os.environ.get("TERMINATION_LOG", "/dev/termination-log")  # the container's terminationMessagePath
 
 
 def quote(name):
@@ -261,23 +266,32 @@ def main(path):
     for table in sorted(set(tables)):
         name = sql_string(quote(table))
         statements = [
-            "CALL %s.system.rewrite_data_files(table => %s, strategy => '%s'%s, options => %s)"
-            % (catalog, name, cfg["strategy"], sort, rewrite_options),
-            "CALL %s.system.expire_snapshots(table => %s, older_than => TIMESTAMP '%s', retain_last => %d)"
-            % (catalog, name, expire_before, cfg["retainLastSnapshots"]),
-            "CALL %s.system.remove_orphan_files(table => %s, older_than => TIMESTAMP '%s')"
-            % (catalog, name, orphan_before),
+            ("rewrite_data_files", "CALL %s.system.rewrite_data_files(table => %s, strategy => '%s'%s, options => %s)"
+             % (catalog, name, cfg["strategy"], sort, rewrite_options)),
+            ("expire_snapshots", "CALL %s.system.expire_snapshots(table => %s, older_than => TIMESTAMP '%s', retain_last => %d)"
+             % (catalog, name, expire_before, cfg["retainLastSnapshots"])),
+            ("remove_orphan_files", "CALL %s.system.remove_orphan_files(table => %s, older_than => TIMESTAMP '%s')"
+             % (catalog, name, orphan_before)),
         ]
-        try:
-            for statement in statements:
-                print(statement, flush=True)
+        for procedure, statement in statements:
+            print(statement, flush=True)
+            try:
                 for row in spark.sql(statement).collect():
                     print("  " + str(row.asDict()), flush=True)
-        except Exception as error:  # one table's failure must not hide the others
-            print("FAILED %s: %s" % (".".join(table), error), file=sys.stderr, flush=True)
-            failed.append(".".join(table))
+            except Exception as error:  # one table's failure must not hide the others
+                print("FAILED %s %s: %s" % (".".join(table), procedure, error), file=sys.stderr, flush=True)
+                failed.append("%s (%s)" % (".".join(table), procedure))
+                break
     spark.stop()
     print("maintained %d table(s), %d failed" % (len(set(tables)), len(failed)), flush=True)
+    if failed:
+        summary = "FAILED TABLES: " + ", ".join(failed)
+        print(summary, file=sys.stderr, flush=True)
+        try:
+            with open(TERMINATION_LOG, "w") as f:
+                f.write(summary[:4000] + "\\n")
+        except OSError:
+            pass
     return 1 if failed else 0
 
 

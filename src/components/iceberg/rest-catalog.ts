@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { PlatformConfigError } from '../../core/errors';
+import { addExternalSecret, RemoteRef } from '../../core/external-secret';
 import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
+import { toMebibytes } from '../../core/resources';
 import { EnvValue, httpProbe } from '../../core/workload';
 import { MINIO_SERVICE } from '../minio/minio';
 import { icebergWarehouse, IcebergWarehouse } from './warehouse';
@@ -51,6 +53,13 @@ export interface IcebergRestCatalogProps extends PlatformComponentProps {
    * @default 'iceberg_catalog'
    */
   readonly databaseSchema?: string;
+  /**
+   * Where the catalog database's password lives in the secret store. Used when the database's `passwordSecret` is
+   * not declared under `external.secrets`: this project introduced that Secret (the reference pack had the password
+   * inline), so the catalog generates it with an ExternalSecret instead of assuming someone created it.
+   * @default - key `data-platform/<environment>/iceberg-catalog`, property `password`
+   */
+  readonly databasePasswordRemoteRef?: RemoteRef;
 }
 
 /**
@@ -87,7 +96,7 @@ export class IcebergRestCatalog extends PlatformComponent {
       'catalog-impl': 'org.apache.iceberg.jdbc.JdbcCatalog',
       'uri': `jdbc:postgresql://${this.externalEndpoint(db.service).hostPort}/${db.database}?currentSchema=${schema}`,
       'jdbc.user': db.username,
-      'jdbc.password': this.externalSecretKeyRef(db.passwordSecret.name, db.passwordSecret.key),
+      'jdbc.password': this.databasePassword(db.passwordSecret, props.databasePasswordRemoteRef, image.tag),
       'warehouse': this.warehouse.location,
       'io-impl': 'org.apache.iceberg.aws.s3.S3FileIO',
       's3.endpoint': this.endpoint(MINIO_SERVICE, 'minio-api').url('http'),
@@ -104,6 +113,10 @@ export class IcebergRestCatalog extends PlatformComponent {
     const version = image.tag;
     this.addService(ICEBERG_REST_SERVICE, { selector, role: 'catalog', version });
     const port = 'catalog-api';
+    const resources = this.resourcesFor(cfg.resources, 'resources');
+    // The image runs `java -jar` with no heap flag, so the JVM (Zulu 17, container-aware) would take its default
+    // 25% of the limit; the heap is three quarters of the limit instead, the rest left for metaspace and buffers.
+    const heapMiB = Math.floor(toMebibytes(resources.limits.memory) * 0.75);
     this.addDeployment({ name: 'iceberg-rest-catalog', role: 'catalog', version, selector }, {
       replicas: cfg.replicas,
       pod: {
@@ -111,8 +124,8 @@ export class IcebergRestCatalog extends PlatformComponent {
           name: 'iceberg-rest-catalog',
           image,
           ports: { [port]: ICEBERG_REST_SERVICE.ports[port] },
-          env: { ...catalogEnv, REST_PORT: String(ICEBERG_REST_SERVICE.ports[port]) },
-          resources: this.resourcesFor(cfg.resources, 'resources'),
+          env: { ...catalogEnv, REST_PORT: String(ICEBERG_REST_SERVICE.ports[port]), JAVA_TOOL_OPTIONS: `-Xmx${heapMiB}m` },
+          resources,
           security: { uid: 1000, gid: 1000 },
           writablePaths: ['/tmp'],
           startupProbe: httpProbe('/v1/config', port, { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 24 }),
@@ -121,5 +134,23 @@ export class IcebergRestCatalog extends PlatformComponent {
         }],
       },
     });
+  }
+
+  /**
+   * The password of the catalog database: a declared external Secret as it is, else an ExternalSecret of this
+   * component that fills the Secret the database names (issue 14 point 6: every Secret a workload reads is produced by
+   * the platform or declared external).
+   */
+  private databasePassword(secret: { name: string; key: string }, remoteRef: RemoteRef | undefined, version: string): EnvValue {
+    if (this.environment.external.secrets[secret.name]) return this.externalSecretKeyRef(secret.name, secret.key);
+    const produced = addExternalSecret(this, {
+      name: secret.name,
+      role: 'catalog',
+      version,
+      // Filled before the catalog's pods start (they read it at start).
+      annotations: { 'argocd.argoproj.io/sync-wave': '-1' },
+      data: { [secret.key]: remoteRef ?? { key: `data-platform/${this.environment.name}/iceberg-catalog`, property: 'password' } },
+    });
+    return this.secretKeyRef(produced, secret.key);
   }
 }

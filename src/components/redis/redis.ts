@@ -4,83 +4,127 @@ import { PlatformConfigError } from '../../core/errors';
 import { addExternalSecret } from '../../core/external-secret';
 import { SecretDescriptor, ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
+import { parseQuantity } from '../../core/resources';
 import { EnvValue, execProbe } from '../../core/workload';
 
 /** The Redis Service, `redis-service` on 6379, as in the reference pack. */
 export const REDIS_SERVICE: ServiceDescriptor<'redis'> = { component: 'redis', name: 'redis-service', ports: { redis: 6379 } };
 
-/** The key of the Redis password (the Bitnami chart's key name). */
+/** The key of the Redis password (the Bitnami chart's key name, kept so the store property does not move). */
 export type RedisPasswordKey = 'redis-password';
 /** The Secret holding the Redis password; produced (by an ExternalSecret) only where auth is enabled. */
 export const REDIS_PASSWORD_SECRET: SecretDescriptor<RedisPasswordKey> = { component: 'redis', name: 'redis-secret', keys: ['redis-password'] };
 
 /**
- * The default image repository. Bitnami moved its versioned tags to `docker.io/bitnamilegacy/*` on 28 Aug 2025;
- * pulls of `docker.io/bitnami/redis:<version>` fail since (upstream-facts.md §3).
+ * The default image: the Docker official image (docker-library/redis, Debian bookworm), which is rebuilt for every
+ * Redis patch release and Debian security update. 7.2.11 is the first 7.2 release with the fix for CVE-2025-49844
+ * (Lua use-after-free, fixed in 7.2.11 / 7.4.6 / 8.0.4 / 8.2.2) and contains the fix for CVE-2024-31449 (Lua bit
+ * library stack overflow, fixed in 7.2.6 / 7.4.1); the Bitnami 7.2.5 image it replaces has neither and gets no
+ * updates in `bitnamilegacy`. It stays on 7.2, the series the data was written by (see docs/runtime-facts.md, Redis).
  */
-export const DEFAULT_REDIS_REPOSITORY = 'docker.io/bitnamilegacy/redis';
-/** The default tag: the image of Bitnami chart 19.6.4 (Redis 7.2.5). */
-export const DEFAULT_REDIS_TAG = '7.2.5-debian-12-r4';
+export const DEFAULT_REDIS_IMAGE = 'docker.io/library/redis:7.2.11-bookworm';
 
-/** The ConfigMap mounted read-only at `/opt/bitnami/redis/mounted-etc`. */
+/** The ConfigMap holding `redis.conf`, mounted read-only at `/usr/local/etc/redis`. */
 export const REDIS_CONFIG_MAP = 'redis-configuration';
 
-/** Props of `BitnamiRedis`. */
-export interface BitnamiRedisProps extends PlatformComponentProps {
+/** The uid/gid of the `redis` user of the official image (`groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis`). */
+export const REDIS_UID = 999;
+
+/** Props of `Redis`. */
+export interface RedisProps extends PlatformComponentProps {
   /**
-   * The image repository, registry-qualified. `docker.io/bitnami/*` is rejected: its versioned tags no longer pull.
-   * @default 'docker.io/bitnamilegacy/redis'
+   * The image, registry-qualified and pinned (`latest` is rejected). Must be the Docker official image layout
+   * (`docker-entrypoint.sh`, uid 999, `redis-server` on the PATH) or a mirror of it.
+   * @default DEFAULT_REDIS_IMAGE ('docker.io/library/redis:7.2.11-bookworm')
    */
-  readonly imageRepository?: string;
-  /**
-   * The pinned image tag (`latest` is rejected).
-   * @default '7.2.5-debian-12-r4'
-   */
-  readonly imageTag?: string;
+  readonly image?: string;
   /**
    * Where the password lives in the secret store (used when `components.redis.auth.enabled`).
    * @default - key `data-platform/<environment>/redis`, property `redis-password`
    */
   readonly passwordRemoteRef?: { readonly key: string; readonly property?: string };
   /**
-   * Commands renamed away (disabled) in `master.conf`.
+   * Commands renamed away (disabled) in `redis.conf`.
    * @default ['FLUSHDB', 'FLUSHALL'] (the Bitnami chart's and the reference pack's)
    */
   readonly disableCommands?: readonly string[];
+  /**
+   * `maxmemory` as a fraction of the container's memory limit. The rest is headroom for the copy-on-write pages of
+   * the AOF rewrite fork, client buffers and allocator fragmentation, so Redis refuses writes (`-OOM`) before the
+   * kernel kills it (which would drop every queued Celery task).
+   * @default 0.5
+   */
+  readonly maxmemoryFraction?: number;
 }
 
-const UID = 1001; // the Bitnami images' non-root user
-const ETC = '/opt/bitnami/redis/etc';
-const MOUNTED_ETC = '/opt/bitnami/redis/mounted-etc';
+const CONF_DIR = '/usr/local/etc/redis';
 const DATA = '/data';
 const COMMAND = /^[A-Z][A-Z-]*$/;
 
+/** What `redis.conf` is generated from. */
+export interface RedisConfInput {
+  readonly port: number;
+  readonly maxmemoryBytes: number;
+  readonly disableCommands: readonly string[];
+  /** Without password auth the official image's default (protected mode off) is stated explicitly. */
+  readonly auth: boolean;
+}
+
 /**
- * Redis on the Bitnami image for Superset's cache, Celery broker and results: Deployment `redis` (selector
- * `app: redis`, as in the reference pack) behind Service `redis-service` on 6379.
- *
- * Encoded remediations: the image is pinned in `bitnamilegacy` (the `bitnami/` tags no longer pull); the
- * container runs as uid/gid 1001 with fsGroup 1001, runAsNonRoot, a read-only root filesystem, no privilege
- * escalation, ALL capabilities dropped and seccomp RuntimeDefault, with exactly the writable volumes the
- * Bitnami layout needs (data at `/data`, `/opt/bitnami/redis/etc`, `/tmp`) and the configuration mounted
- * read-only from a ConfigMap at `/opt/bitnami/redis/mounted-etc`; the probes ping with `redis-cli` as the
- * chart's health scripts do; password auth is on wherever the environment enables it, from a Secret reference.
+ * The configuration file. `maxmemory-policy noeviction`: one Redis instance has one policy for all its databases,
+ * and the Celery broker's queues (lists `celery`, hash `unacked`, sets `_kombu.binding.*`) carry no TTL, so any
+ * `allkeys-*` policy could evict queued tasks, and `volatile-*` could still evict Kombu's `unacked_mutex`. With
+ * `noeviction` nothing is ever evicted; every key Superset writes outside the broker carries a TTL (cache 300 s to
+ * 1 day, SQL Lab results and Celery results 1 day; see superset_config.py), so memory is bounded by expiry, and when
+ * it is full writes fail with `-OOM` instead of losing tasks.
  */
-export class BitnamiRedis extends PlatformComponent {
+export function redisConf(c: RedisConfInput): string {
+  return [
+    '# Generated by the 254Carbon platform (src/components/redis/redis.ts).',
+    'bind * -::*',
+    `port ${c.port}`,
+    ...(c.auth ? [] : ['protected-mode no']),
+    `dir ${DATA}`,
+    // The Bitnami chart's persistence defaults, kept: append-only file, no RDB snapshots.
+    'appendonly yes',
+    'save ""',
+    `maxmemory ${c.maxmemoryBytes}`,
+    'maxmemory-policy noeviction',
+    ...c.disableCommands.map((x) => `rename-command ${x} ""`),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Redis for Superset's cache, Celery broker and results: Deployment `redis` (selector `app: redis`, as in the
+ * reference pack) behind Service `redis-service` on 6379, on the Docker official image.
+ *
+ * It starts through the image's `docker-entrypoint.sh` (which steps down to `redis` with gosu only when started as
+ * root; here it already runs as uid/gid 999 with fsGroup 999) as `redis-server /usr/local/etc/redis/redis.conf`,
+ * the file mounted read-only from ConfigMap `redis-configuration`; runAsNonRoot, read-only root filesystem, no
+ * privilege escalation, ALL capabilities dropped, seccomp RuntimeDefault; the only writable paths are the data dir
+ * `/data` (AOF) and `/tmp`. With auth, `--requirepass $(REDIS_PASSWORD)` is expanded by the kubelet from Secret
+ * `redis-secret`; the probes ping with `redis-cli` authenticated through `REDISCLI_AUTH`.
+ */
+export class Redis extends PlatformComponent {
   public static readonly SERVICE = REDIS_SERVICE;
 
   /** The password Secret, when auth is enabled. */
   public readonly passwordSecret?: SecretDescriptor<RedisPasswordKey>;
   /** The Redis image in use. */
   public readonly image: Image;
+  /** The generated `redis.conf`. */
+  public readonly conf: string;
+  /** `maxmemory` in bytes. */
+  public readonly maxmemoryBytes: number;
 
-  constructor(scope: Construct, id: string, props: BitnamiRedisProps) {
+  constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id, 'redis', props);
     const cfg = props.environment.components.redis;
-    this.image = Image.parse(`${props.imageRepository ?? DEFAULT_REDIS_REPOSITORY}:${props.imageTag ?? DEFAULT_REDIS_TAG}`, this.where('imageRepository/imageTag'));
-    if (this.image.registry === 'docker.io' && this.image.repository.startsWith('bitnami/')) {
-      throw new PlatformConfigError(this.where('imageRepository'), `'${this.image.reference}' is in docker.io/bitnami, whose versioned tags no longer pull (moved on 28 Aug 2025)`,
-        `use '${this.image.registry}/bitnamilegacy/${this.image.repository.slice('bitnami/'.length)}' or a mirror in your registry`);
+    this.image = Image.parse(props.image ?? DEFAULT_REDIS_IMAGE, this.where('image'));
+    if (/(^|\/)bitnami(legacy)?\//.test(this.image.repository)) {
+      throw new PlatformConfigError(this.where('image'), `'${this.image.reference}' is a Bitnami image, whose layout (uid 1001, /opt/bitnami) this component no longer runs and which gets no updates in bitnamilegacy`,
+        `use the Docker official image (${DEFAULT_REDIS_IMAGE}) or a mirror of it`);
     }
     const version = this.image.tag;
     const selector = { app: 'redis' };
@@ -91,11 +135,19 @@ export class BitnamiRedis extends PlatformComponent {
         throw new PlatformConfigError(this.where('disableCommands'), `'${c}' is not a Redis command name`, "write it upper-case, e.g. 'FLUSHALL'");
       }
     }
+    const fraction = props.maxmemoryFraction ?? 0.5;
+    if (!(fraction > 0 && fraction <= 0.8)) {
+      throw new PlatformConfigError(this.where('maxmemoryFraction'), `${fraction} is not a fraction of the memory limit Redis can use`, 'use a number above 0 and at most 0.8 (the rest is fork and buffer headroom)');
+    }
+    const resources = this.resourcesFor(cfg.resources, 'resources');
+    this.maxmemoryBytes = Math.floor(parseQuantity(resources.limits.memory) * fraction);
+    if (this.maxmemoryBytes < 32 * 1024 * 1024) {
+      throw new PlatformConfigError(this.where('components.redis.resources.limits.memory'), `maxmemory would be ${this.maxmemoryBytes} bytes (${fraction} of ${resources.limits.memory})`,
+        'give Redis a memory limit of at least 64Mi');
+    }
 
-    const env: Record<string, EnvValue> = {
-      REDIS_REPLICATION_MODE: 'master',
-      REDIS_PORT: String(port),
-    };
+    const env: Record<string, EnvValue> = {};
+    const args = ['redis-server', `${CONF_DIR}/redis.conf`];
     if (cfg.auth.enabled) {
       const secret = addExternalSecret(this, {
         name: REDIS_PASSWORD_SECRET.name,
@@ -105,28 +157,15 @@ export class BitnamiRedis extends PlatformComponent {
       });
       this.passwordSecret = secret;
       env.REDIS_PASSWORD = this.secretKeyRef(secret, 'redis-password');
+      // Expanded by the kubelet from the env var above; the manifest holds only the reference.
+      args.push('--requirepass', '$(REDIS_PASSWORD)');
     }
+    this.conf = redisConf({ port, maxmemoryBytes: this.maxmemoryBytes, disableCommands: disabled, auth: cfg.auth.enabled });
+    this.addConfigMap(REDIS_CONFIG_MAP, { 'redis.conf': this.conf }, 'cache', version);
 
-    this.addConfigMap(REDIS_CONFIG_MAP, {
-      // The Bitnami chart's defaults: append-only file, no RDB snapshots.
-      'redis.conf': ['appendonly yes', 'save ""', ''].join('\n'),
-      'master.conf': [`dir ${DATA}`, ...disabled.map((c) => `rename-command ${c} ""`), ''].join('\n'),
-    }, 'cache', version);
-
-    // The chart's start-master.sh: copy the mounted configuration to the writable etc dir, then exec redis-server.
-    const start = [
-      'set -eu',
-      `cp ${MOUNTED_ETC}/redis.conf ${ETC}/redis.conf`,
-      `cp ${MOUNTED_ETC}/master.conf ${ETC}/master.conf`,
-      'ARGS=("--port" "${REDIS_PORT}")',
-      cfg.auth.enabled ? 'ARGS+=("--requirepass" "${REDIS_PASSWORD}")' : 'ARGS+=("--protected-mode" "no")',
-      `ARGS+=("--include" "${ETC}/redis.conf")`,
-      `ARGS+=("--include" "${ETC}/master.conf")`,
-      'exec redis-server "${ARGS[@]}"',
-    ].join('\n');
-    // The chart's ping_liveness_local.sh / ping_readiness_local.sh: redis-cli reads the password from REDISCLI_AUTH.
-    const ping = (timeout: number, accept: string) => execProbe(['/bin/bash', '-c', [
-      '[ -n "${REDIS_PASSWORD:-}" ] && export REDISCLI_AUTH="$REDIS_PASSWORD"',
+    // The Bitnami chart's ping_liveness_local.sh / ping_readiness_local.sh: redis-cli reads the password from REDISCLI_AUTH.
+    const ping = (timeout: number, accept: string) => execProbe(['/bin/sh', '-c', [
+      'if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi',
       `response=$(timeout -s 15 ${timeout} redis-cli -h localhost -p ${port} ping)`,
       `case "$response" in ${accept}) exit 0 ;; *) echo "$response"; exit 1 ;; esac`,
     ].join('\n')], { initialDelaySeconds: 20, periodSeconds: 5, timeoutSeconds: timeout + 1, failureThreshold: 5 });
@@ -137,19 +176,21 @@ export class BitnamiRedis extends PlatformComponent {
       // One Redis at a time: two pods behind the Service would split the cache and the Celery queues.
       strategy: { type: 'Recreate' },
       pod: {
-        fsGroup: UID,
+        fsGroup: REDIS_UID,
         containers: [{
           name: 'redis',
           image: this.image,
-          command: ['/bin/bash', '-c', start],
+          command: ['docker-entrypoint.sh'],
+          args,
           ports: { redis: port },
           env,
-          resources: this.resourcesFor(cfg.resources, 'resources'),
-          security: { uid: UID, gid: UID },
-          writablePaths: [ETC, '/tmp'],
+          resources,
+          security: { uid: REDIS_UID, gid: REDIS_UID },
+          workingDir: DATA,
+          writablePaths: ['/tmp'],
           mounts: [
             { name: 'redis-data', mountPath: DATA },
-            { name: 'redis-config', mountPath: MOUNTED_ETC, readOnly: true },
+            { name: 'redis-config', mountPath: CONF_DIR, readOnly: true },
           ],
           livenessProbe: ping(5, 'PONG|LOADING*|MASTERDOWN*'),
           readinessProbe: ping(1, 'PONG'),
@@ -163,3 +204,8 @@ export class BitnamiRedis extends PlatformComponent {
     });
   }
 }
+
+/** @deprecated The component no longer runs the Bitnami image; use `Redis`. Kept so existing apps compile. */
+export const BitnamiRedis = Redis;
+/** @deprecated Use `RedisProps`. */
+export type BitnamiRedisProps = RedisProps;

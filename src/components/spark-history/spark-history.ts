@@ -4,6 +4,7 @@ import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { toMebibytes } from '../../core/resources';
 import { httpProbe } from '../../core/workload';
+import { SPARK_LAKE_IMAGE } from '../iceberg/spark-lake-image';
 import { MINIO_SERVICE, MINIO_DEFAULT_IMAGE } from '../minio/minio';
 
 /** The history UI Service, as in the reference pack. */
@@ -18,38 +19,17 @@ export const SPARK_UID = 185;
 /** Props of `SparkHistoryServer`. */
 export interface SparkHistoryServerProps extends PlatformComponentProps {
   /**
-   * The Spark image (its Hadoop version must match `hadoopAwsVersion`).
-   * @default docker.io/apache/spark:3.5.0
+   * The Spark image with hadoop-aws and its AWS SDK bundle in /opt/spark/jars (the S3A FileSystem for the
+   * `s3a://` log directory); nothing is downloaded at start. Built from images/spark-lake (images/build.sh).
+   * @default SPARK_LAKE_IMAGE ('harbor.254carbon.com/library/spark-lake:3.5.0-iceberg1.6.1.1')
    */
   readonly image?: string;
-  /**
-   * hadoop-aws, the S3A filesystem, matching the image's Hadoop (Spark 3.5.0 ships Hadoop 3.3.4).
-   * @default '3.3.4'
-   */
-  readonly hadoopAwsVersion?: string;
-  /**
-   * The AWS SDK bundle hadoop-aws was built against.
-   * @default '1.12.262'
-   */
-  readonly awsSdkBundleVersion?: string;
-  /**
-   * The Maven repository the two jars come from (a mirror in air-gapped clusters).
-   * @default 'https://repo1.maven.org/maven2'
-   */
-  readonly mavenRepository?: string;
   /**
    * The MinIO client image of the init container that makes sure the event-log bucket exists.
    * @default MINIO_DEFAULT_IMAGE (the maintained MinIO build the MinIO component runs, which ships `mc`)
    */
   readonly clientImage?: string;
-  /**
-   * The image of the init container that fetches the jars (needs `curl` and `sha1sum`).
-   * @default docker.io/curlimages/curl:8.10.1
-   */
-  readonly fetchImage?: string;
 }
-
-const JARS = '/opt/spark/extra-jars';
 
 /**
  * The Spark History Server (Deployment and Service `spark-history-server`, ConfigMap `spark-history-conf`),
@@ -60,9 +40,9 @@ const JARS = '/opt/spark/extra-jars';
  * name"); it now runs as the image's `spark` user (185) through the entrypoint. Its conf also named
  * `log4j.properties` (Spark 3.5 reads log4j2) and `spark.history.admin.port` (no such setting), and its
  * `S3_ENDPOINT` variable is read by nothing: the S3A settings are now in `spark-defaults.conf`, and the
- * hadoop-aws jars, which the apache/spark image does not ship, are fetched and checksum-verified by an init
- * container onto the daemon classpath; another init container makes sure the log bucket exists (the server exits
- * when its log directory is missing). The PVC on a non-existent storage class is gone.
+ * hadoop-aws jars, which the apache/spark image does not ship, are in the platform's spark-lake image (they were
+ * fetched from Maven Central at every start before); an init container makes sure the log bucket exists (the
+ * server exits when its log directory is missing). The PVC on a non-existent storage class is gone.
  */
 export class SparkHistoryServer extends PlatformComponent {
   /** The event log directory applications must write to (`spark.eventLog.dir`). */
@@ -72,16 +52,10 @@ export class SparkHistoryServer extends PlatformComponent {
     super(scope, id, 'spark-history', props);
     const env = props.environment;
     const cfg = env.components.sparkHistory;
-    const image = Image.parse(props.image ?? 'docker.io/apache/spark:3.5.0', this.where('image'));
-    const fetch = Image.parse(props.fetchImage ?? 'docker.io/curlimages/curl:8.10.1', this.where('fetchImage'));
+    const image = Image.parse(props.image ?? SPARK_LAKE_IMAGE, this.where('image'));
     const mc = Image.parse(props.clientImage ?? MINIO_DEFAULT_IMAGE, this.where('clientImage'));
     const version = image.tag;
     const role = 'history';
-    const repo = (props.mavenRepository ?? 'https://repo1.maven.org/maven2').replace(/\/+$/, '');
-    const jars = [
-      { group: 'org/apache/hadoop', artifact: 'hadoop-aws', version: props.hadoopAwsVersion ?? '3.3.4' },
-      { group: 'com/amazonaws', artifact: 'aws-java-sdk-bundle', version: props.awsSdkBundleVersion ?? '1.12.262' },
-    ];
     this.eventLogDir = `s3a://${cfg.eventLogBucket}/`;
     this.graph.claimBucket({ component: this.component, bucket: cfg.eventLogBucket, purpose: 'Spark event logs read by the history server' });
     const s3 = this.endpoint(MINIO_SERVICE, 'minio-api');
@@ -123,19 +97,6 @@ export class SparkHistoryServer extends PlatformComponent {
       ].join('\n'),
     }, role, version);
 
-    const fetchScript = [
-      'set -eu',
-      ...jars.flatMap((j) => {
-        const file = `${j.artifact}-${j.version}.jar`;
-        const url = `${repo}/${j.group}/${j.artifact}/${j.version}/${file}`;
-        return [
-          `curl -fsSL --retry 5 -o ${JARS}/${file} ${url}`,
-          `curl -fsSL --retry 5 -o /tmp/${file}.sha1 ${url}.sha1`,
-          `echo "$(cut -c1-40 /tmp/${file}.sha1)  ${JARS}/${file}" | sha1sum -c -`,
-        ];
-      }),
-    ].join('\n');
-
     const selector = { app: SPARK_HISTORY_SERVICE.name };
     this.addService(SPARK_HISTORY_SERVICE, { selector, role, version });
     this.addDeployment({ name: SPARK_HISTORY_SERVICE.name, role, version, selector }, {
@@ -157,29 +118,23 @@ export class SparkHistoryServer extends PlatformComponent {
           resources: env.resourcePresets.small,
           security: { uid: SPARK_UID, gid: SPARK_UID },
           writablePaths: ['/tmp'],
-        }, {
-          name: 'fetch-s3a-jars',
-          image: fetch,
-          command: ['sh', '-c', fetchScript],
-          resources: env.resourcePresets.small,
-          security: { uid: SPARK_UID, gid: SPARK_UID },
-          writablePaths: [JARS, '/tmp'],
         }],
         containers: [{
           name: 'spark-history-server',
           image,
-          // Through the image's entrypoint (tini, passwd entry), as the image's own user.
+          // Through the image's entrypoint, which passes a command that is not driver/executor straight through
+          // (exec "$@": no tini, no fake passwd entry, apache/spark-docker 3.5.0 entrypoint.sh); uid 185 is the image's
+          // spark user, so Hadoop's login finds its passwd entry.
           args: ['/opt/spark/bin/spark-class', 'org.apache.spark.deploy.history.HistoryServer'],
           ports: { 'history-ui': port },
           env: {
-            SPARK_DAEMON_CLASSPATH: `${JARS}/*`,
             SPARK_DAEMON_MEMORY: `${heapMiB}m`,
             SPARK_USER: 'spark',
             ...credentials,
           },
           resources,
           security: { uid: SPARK_UID, gid: SPARK_UID },
-          writablePaths: [JARS, '/tmp'],
+          writablePaths: ['/tmp'],
           mounts: [{ name: 'spark-conf', mountPath: '/opt/spark/conf', readOnly: true }],
           startupProbe: httpProbe('/', 'history-ui', { periodSeconds: 5, failureThreshold: 36 }),
           livenessProbe: httpProbe('/', 'history-ui', { periodSeconds: 30, timeoutSeconds: 5 }),

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { addExternalSecret, RemoteRef } from '../../core/external-secret';
+import { PlatformConfigError } from '../../core/errors';
 import { SecretDescriptor } from '../../core/graph';
 
 /** Keys of Secret `superset-secret`, the one Superset's own workloads read. */
@@ -63,15 +64,19 @@ export interface SupersetSecretsProps extends PlatformComponentProps {
 }
 
 /**
- * The Secrets of Superset with no value in Git: two `ExternalSecret`s (external-secrets.io/v1beta1) reading the
- * environment's secret store (default ClusterSecretStore `vault`) that fill `superset-secret` and, for older
- * consumers, `superset-secrets`, each with exactly its typed keys.
+ * The Secrets of Superset with no value in Git: `ExternalSecret`s (external-secrets.io/v1) reading the
+ * environment's secret store (default ClusterSecretStore `vault`). `superset-secret` (read by every Superset
+ * container and the init Job) is always generated. The legacy `superset-secrets` is generated only when something
+ * reads it, i.e. when `components.superset.extraSecretEnv` names it, and then with exactly the keys named there:
+ * an ExternalSecret needs every store property it lists, and one missing property of a Secret nobody reads made the
+ * Application Degraded and stopped the sync (issue 15 point 5; the synth's `checkExternalSecretsConsumed` fails on an
+ * unread ExternalSecret or key).
  */
 export class SupersetSecrets extends PlatformComponent {
   /** `superset-secret`. */
   public readonly secret: SecretDescriptor<SupersetSecretKey>;
-  /** `superset-secrets`. */
-  public readonly legacySecret: SecretDescriptor<SupersetLegacySecretKey>;
+  /** `superset-secrets`, when `extraSecretEnv` reads it (with only the keys read). */
+  public readonly legacySecret?: SecretDescriptor<SupersetLegacySecretKey>;
 
   constructor(scope: Construct, id: string, props: SupersetSecretsProps) {
     super(scope, id, SUPERSET_SECRETS_COMPONENT, props);
@@ -82,10 +87,27 @@ export class SupersetSecrets extends PlatformComponent {
     // Filled before anything of Superset starts (its init Job and pods read them).
     const annotations = { 'argocd.argoproj.io/sync-wave': '-1' };
     this.secret = addExternalSecret(this, {
-      name: SUPERSET_SECRET.name, role: 'secrets', version: 'v1beta1', annotations, data: refs(SUPERSET_SECRET.keys, remoteKey),
+      name: SUPERSET_SECRET.name, role: 'secrets', version: 'v1', annotations, data: refs(SUPERSET_SECRET.keys, remoteKey),
     });
-    this.legacySecret = addExternalSecret(this, {
-      name: SUPERSET_LEGACY_SECRET.name, role: 'secrets', version: 'v1beta1', annotations, data: refs(SUPERSET_LEGACY_SECRET.keys, legacyRemoteKey),
-    });
+    const legacyKeys = legacyKeysRead(this.environment.components.superset.extraSecretEnv, this.where('components.superset.extraSecretEnv'));
+    if (legacyKeys.length > 0) {
+      this.legacySecret = addExternalSecret(this, {
+        name: SUPERSET_LEGACY_SECRET.name, role: 'secrets', version: 'v1', annotations, data: refs(legacyKeys, legacyRemoteKey),
+      });
+    }
   }
+}
+
+/** The keys of `superset-secrets` that `extraSecretEnv` reads (sorted, each once); an unknown key fails naming it. */
+export function legacyKeysRead(extraSecretEnv: Readonly<Record<string, { secret: string; key: string }>>, where: string): SupersetLegacySecretKey[] {
+  const keys = new Set<SupersetLegacySecretKey>();
+  for (const [name, ref] of Object.entries(extraSecretEnv)) {
+    if (ref.secret !== SUPERSET_LEGACY_SECRET.name) continue;
+    if (!(SUPERSET_LEGACY_SECRET_KEYS as readonly string[]).includes(ref.key)) {
+      throw new PlatformConfigError(`${where}.${name}`, `'${ref.key}' is not a key of Secret ${SUPERSET_LEGACY_SECRET.name}`,
+        `use one of ${SUPERSET_LEGACY_SECRET_KEYS.join(', ')}`);
+    }
+    keys.add(ref.key as SupersetLegacySecretKey);
+  }
+  return [...keys].sort();
 }

@@ -62,7 +62,7 @@ export interface SupersetProps extends PlatformComponentProps {
   readonly secret?: SecretDescriptor<SupersetSecretKey>;
   /**
    * The Redis Service of cache, Celery broker and results.
-   * @default REDIS_SERVICE (`redis-service`, BitnamiRedis)
+   * @default REDIS_SERVICE (`redis-service`, Redis)
    */
   readonly redis?: ServiceDescriptor<'redis'>;
   /**
@@ -352,7 +352,7 @@ export function renderConfig(c: ConfigInput): string {
     'SECRET_KEY = _required("SUPERSET_SECRET_KEY")',
     'SQLALCHEMY_DATABASE_URI = _required("DATABASE_URI")',
     '',
-    '# Redis (BitnamiRedis): one database per purpose.',
+    '# Redis (the Redis component): one database per purpose.',
     `REDIS_HOST = ${py(c.redis.host)}`,
     `REDIS_PORT = ${c.redis.port}`,
     `REDIS_PASSWORD = ${c.redisAuth ? '_required("REDIS_PASSWORD")' : 'None'}`,
@@ -379,6 +379,9 @@ export function renderConfig(c: ConfigInput): string {
     '',
     'RESULTS_BACKEND = RedisCache(',
     '    host=REDIS_HOST, port=REDIS_PORT, password=REDIS_PASSWORD, db=REDIS_SQLLAB_RESULTS_DB, key_prefix="superset_results_",',
+    // Every key outside the broker carries a TTL: Redis runs maxmemory-policy noeviction (the broker's keys must
+    // never be evicted), so expiry is what bounds the memory of cache and results.
+    '    default_timeout=86400,',
     ')',
     'SQLLAB_ASYNC_TIME_LIMIT_SEC = 3600',
     '',
@@ -386,6 +389,7 @@ export function renderConfig(c: ConfigInput): string {
     'class CeleryConfig:',
     '    broker_url = _redis_url(REDIS_CELERY_BROKER_DB)',
     '    result_backend = _redis_url(REDIS_CELERY_RESULTS_DB)',
+    '    result_expires = 86400',
     '    imports = ("superset.sql_lab", "superset.tasks.scheduler", "superset.tasks.thumbnails", "superset.tasks.cache")',
     '    worker_prefetch_multiplier = 1',
     '    task_acks_late = False',

@@ -4,6 +4,7 @@ import { ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { podFqdn } from '../../core/names';
 import { execProbe } from '../../core/workload';
+import { PlatformConfigError } from '../../core/errors';
 
 /** The ZooKeeper client Service: `zookeeper-service`, headless, as in the reference pack. */
 export const ZOOKEEPER_SERVICE: ServiceDescriptor<'client' | 'server' | 'leader-election'> = {
@@ -44,7 +45,7 @@ export class ZooKeeper extends PlatformComponent {
     const image = Image.parse(props.image ?? DEFAULT_ZOOKEEPER_IMAGE, this.where('image'));
     const [major, minor] = image.tag.split('.').map((n) => parseInt(n, 10));
     if (!(major > 3 || (major === 3 && minor >= 5))) {
-      throw new Error(`${this.where('image')}: ZooKeeper ${image.tag} is older than 3.5, which DolphinScheduler 3.x needs. Fix: use zookeeper 3.8 or later`);
+      throw new PlatformConfigError(this.where('image'), `ZooKeeper ${image.tag} is older than 3.5, which DolphinScheduler 3.x needs`, 'use zookeeper 3.8 or later');
     }
     this.version = image.tag;
     const identity = { name: 'zookeeper', role: 'coordination', version: this.version, selector: { app: 'zookeeper' } };

@@ -11,7 +11,6 @@ function modelFor(apiVersion: string, kind: string): Validatable | null {
     const modulePath = group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
     let model: Validatable | null = null;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       model = (require(modulePath) as Record<string, Validatable>)[kind] ?? null;
     } catch {
       model = null;

@@ -1,4 +1,3 @@
-import { ApiObject, App } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
@@ -138,9 +137,4 @@ export class PlatformIngresses extends PlatformComponent {
     this.prepareForSynth();
     return super.toJson();
   }
-}
-
-/** The Ingress objects of an App (generated ones included: call after `prepareForSynth`). */
-export function ingressesOf(scope: Construct): Array<Record<string, any>> {
-  return App.of(scope).node.findAll().filter((o): o is ApiObject => ApiObject.isApiObject(o) && o.kind === 'Ingress').map((o) => o.toJson());
 }

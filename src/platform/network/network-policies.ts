@@ -1,4 +1,4 @@
-import { ApiObject, App } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
@@ -31,7 +31,7 @@ export class PlatformNetworkPolicies extends PlatformComponent {
 
   /** What the policies are derived from: the graph and the synthesized Services and Ingresses of the App. */
   public inputs(): NetworkPolicyInputs {
-    const app = App.of(this);
+    const app = this.graph.platformScope;
     // Objects other charts generate at synth time (e.g. the Ingresses) first.
     for (const c of app.node.findAll()) if (PlatformIngresses.isPlatformIngresses(c)) c.prepareForSynth();
     const objects = app.node.findAll().filter(ApiObject.isApiObject);

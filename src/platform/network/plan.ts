@@ -156,7 +156,9 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
       continue;
     }
     if (svc.namespace !== ns) continue; // another namespace: not isolated by this environment
-    if (e.from === e.to && !e.scrape) continue; // covered by the component's internal policy
+    // A self edge is covered by the component's internal policy when the Service selects the component's own
+    // workloads; not when it selects pods outside the graph (e.g. the legacy MinIO server kept as it runs).
+    if (e.from === e.to && !e.scrape && inputs.workloads.some((w) => w.component === e.from && w.namespace === ns && selects({ matchLabels: { ...svc.selector } }, w.podLabels))) continue;
     const ports = e.detail === undefined ? svc.ports : svc.ports.filter((p) => p.name === e.detail);
     if (ports.length === 0) {
       problems.push(`edge ${what}: Service ${svc.name} has no port '${e.detail}'. Fix: use one of ${svc.ports.map((p) => p.name).join(', ')}`);

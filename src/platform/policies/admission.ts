@@ -1,5 +1,6 @@
 import { podSpecOf } from '../checks/pods';
 import { Finding, PodSpecJson, PolicyDefinition, wildcardMatch } from './rules';
+import { PlatformConfigError } from '../../core/errors';
 
 /** Kinds whose pod template Kyverno checks with the `autogen-` rules (1.12 defaults). */
 export const AUTOGEN_KINDS = ['DaemonSet', 'Deployment', 'Job', 'StatefulSet', 'ReplicaSet', 'ReplicationController'] as const;
@@ -98,7 +99,7 @@ function matchesFilter(filter: Record<string, any>, obj: Record<string, any>): b
   if (r.name && !wildcardMatch(r.name, meta.name ?? '')) return false;
   if (r.selector) {
     const labels = meta.labels ?? {};
-    if (r.selector.matchExpressions) throw new Error('the in-process admission check supports matchLabels selectors only');
+    if (r.selector.matchExpressions) throw new PlatformConfigError('a policy match', 'the in-process admission check supports matchLabels selectors only', 'select the policy\'s namespaces with matchLabels');
     if (!Object.entries(r.selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v)) return false;
   }
   return true;

@@ -1,11 +1,11 @@
 import { manifestOf } from '../../core/manifest';
-import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   ClusterPolicy, ClusterPolicySpecValidationFailureAction, PolicyException,
 } from '../../../imports/kyverno.io';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
-import { PlatformValidationError } from '../../core/errors';
+import { PlatformValidationError, PlatformConfigError } from '../../core/errors';
 import { ExceptionJson, PolicyInUse, WORKLOAD_KINDS } from './admission';
 import { checkExceptionNames, planExceptions, WorkloadUnderPolicy } from './exceptions';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, LibraryPolicySet, PLATFORM_POLICIES } from './rules';
@@ -128,14 +128,14 @@ export class PolicyExceptions extends PlatformComponent {
   /** The workloads of the App (from the graph) with their synthesized manifests. */
   public workloads(): WorkloadUnderPolicy[] {
     const manifests = new Map<string, Record<string, any>>();
-    for (const o of App.of(this).node.findAll()) {
+    for (const o of this.graph.platformScope.node.findAll()) {
       if (!(o instanceof ApiObject) || !(WORKLOAD_KINDS as readonly string[]).includes(o.kind)) continue;
       const m = manifestOf(o);
       manifests.set(`${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`, m);
     }
     return this.graph.workloads.map((record) => {
       const manifest = manifests.get(`${record.kind}/${record.namespace}/${record.name}`);
-      if (!manifest) throw new Error(`${record.kind} ${record.namespace}/${record.name} is in the graph but not synthesized`);
+      if (!manifest) throw new PlatformConfigError(this.where(`${record.kind} ${record.namespace}/${record.name}`), 'is recorded in the graph but not synthesized', 'build workloads with PlatformComponent.podSpec inside the component that records them');
       return { record, manifest };
     });
   }
@@ -152,7 +152,7 @@ export class PolicyExceptions extends PlatformComponent {
         spec: e.manifest.spec,
       });
     }
-    const all: ExceptionJson[] = App.of(this).node.findAll()
+    const all: ExceptionJson[] = this.graph.platformScope.node.findAll()
       .filter((o): o is ApiObject => o instanceof ApiObject && o.kind === 'PolicyException')
       .map((o) => manifestOf(o) as ExceptionJson);
     const problems = [...plan.problems, ...checkExceptionNames(all, policies)];
