@@ -17,12 +17,15 @@ import { timed } from '../src/core/phases';
 import { synthesize } from '../src/output/synth';
 import { diffTree, readOutput, writeTree } from '../src/output/write';
 
-const USAGE = `usage: synth [--env NAME]... [--values FILE]... [--out DIR] [--check]
+const USAGE = `usage: synth [--env NAME]... [--values FILE]... [--out DIR] [--check] [--baseline DIR | --no-baseline]
   --env NAME     environment to synthesize (${ENVIRONMENT_NAMES.join(', ')}); default: all
   --values FILE  YAML overlay deep-merged onto the environment (repeatable, in order; needs --env;
                  not persistent: permanent changes go into src/presets/<env>.ts)
   --out DIR      output directory (default: charts-out)
-  --check        do not write; exit 1 if DIR differs from a fresh synth`;
+  --check        do not write; exit 1 if DIR differs from a fresh synth
+  --baseline DIR the output Argo CD has applied (default: the output directory): a change to a field Kubernetes
+                 fixes at creation fails the synth unless its construct declares it (declareNotInPlace)
+  --no-baseline  skip that comparison (only for an output that was never deployed)`;
 
 export function main(argv: readonly string[]): number {
   const parsed = parseCommandLine(argv, {
@@ -30,6 +33,8 @@ export function main(argv: readonly string[]): number {
     'values': { type: 'string', multiple: true },
     'out': { type: 'string', default: 'charts-out' },
     'check': { type: 'boolean', default: false },
+    'baseline': { type: 'string' },
+    'no-baseline': { type: 'boolean', default: false },
     'cdk8s-cli': { type: 'boolean', default: false },
   }, USAGE);
   if (typeof parsed === 'number') return parsed;
@@ -46,7 +51,13 @@ export function main(argv: readonly string[]): number {
   return runSynthCommand(() => {
     const values = readValuesFiles(args.values);
     const started = process.hrtime.bigint();
-    const result = synthesize({ environments: environments.length ? environments : undefined, values });
+    const baselineDir = args['no-baseline'] ? undefined : path.resolve(args.baseline ?? outDir);
+    const result = synthesize({ environments: environments.length ? environments : undefined, values, baselineDir });
+    for (const c of result.notInPlace) {
+      process.stderr.write(`note: environment '${c.env}': ${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} changes ` +
+        `${c.changes.map((x) => x.path).join(', ')}, which cannot change in place; declared remedy ${c.remedy} (${c.reason}). ` +
+        'Run it before Argo CD syncs this change: npm run takeover -- recreate --env ' + c.env + '\n');
+    }
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (args.check) {
       const diff = timed('compare with the tree', () => readOutput(outDir, (real) => diffTree(real, result.files, result.roots)));

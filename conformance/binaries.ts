@@ -1,5 +1,5 @@
 /**
- * Finds etcd and kube-apiserver: from $KUBE_BIN_DIR when set, otherwise built from the Go
+ * Finds etcd, kube-apiserver and kubectl (the upgrade tier's client, k8s.io/kubectl at Argo CD v2.13.9's pin): from $KUBE_BIN_DIR when set, otherwise built from the Go
  * module proxy by tools/kube/build.sh into a cache outside the repository (a no-op when the
  * cached binaries match the pinned wrapper modules).
  */
@@ -23,7 +23,7 @@ function executable(file: string): boolean {
 export function obtainBinaries(log: (msg: string) => void): Binaries {
   const binDir = process.env.KUBE_BIN_DIR;
   if (binDir) {
-    const b: Binaries = { etcd: path.resolve(binDir, 'etcd'), apiserver: path.resolve(binDir, 'kube-apiserver') };
+    const b: Binaries = { etcd: path.resolve(binDir, 'etcd'), apiserver: path.resolve(binDir, 'kube-apiserver'), kubectl: path.resolve(binDir, 'kubectl') };
     const missing = Object.values(b).filter((f) => !executable(f));
     if (missing.length) {
       throw new Error(`KUBE_BIN_DIR=${binDir} lacks executable ${missing.join(' and ')}; unset KUBE_BIN_DIR to build them with tools/kube/build.sh`);
@@ -31,7 +31,7 @@ export function obtainBinaries(log: (msg: string) => void): Binaries {
     log(`using binaries from KUBE_BIN_DIR=${binDir}`);
     return b;
   }
-  log('building or reusing etcd and kube-apiserver (tools/kube/build.sh)...');
+  log('building or reusing etcd, kube-apiserver and kubectl (tools/kube/build.sh)...');
   const started = Date.now();
   const res = spawnSync('bash', [BUILD_SCRIPT, '--print-paths'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (res.error) throw new Error(`cannot run ${BUILD_SCRIPT}: ${res.error.message}`);
@@ -43,12 +43,13 @@ export function obtainBinaries(log: (msg: string) => void): Binaries {
   }
   const etcd = paths.get('etcd');
   const apiserver = paths.get('kube-apiserver');
-  if (!etcd || !apiserver || !executable(etcd) || !executable(apiserver)) {
+  const kubectl = paths.get('kubectl');
+  if (!etcd || !apiserver || !kubectl || !executable(etcd) || !executable(apiserver) || !executable(kubectl)) {
     throw new Error(`${BUILD_SCRIPT} did not report usable binaries:\n${res.stdout}`);
   }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   log(`binaries ready in ${secs} s`);
-  return { etcd, apiserver };
+  return { etcd, apiserver, kubectl };
 }
 
 /** "kube-apiserver v1.28.15, etcd 3.5.15" (best effort, for the report header). */

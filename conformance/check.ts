@@ -138,7 +138,7 @@ export function applicationDestinations(all: Manifest[]): { pathSegments: string
 }
 
 /** Destination namespace of the Application whose source path covers the manifest's folder. */
-function destinationFor(m: Manifest, outDir: string, dests: ReturnType<typeof applicationDestinations>): { namespace: string; app: string } | undefined {
+export function destinationFor(m: Manifest, outDir: string, dests: ReturnType<typeof applicationDestinations>): { namespace: string; app: string } | undefined {
   const dir = path.relative(outDir, path.dirname(m.file)).split(path.sep).filter((s) => s && s !== '.');
   let best: { namespace: string; app: string; k: number } | undefined;
   for (const d of dests) {

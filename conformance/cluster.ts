@@ -15,6 +15,8 @@ import { ClientConfig, KubeClient } from './client';
 export interface Binaries {
   etcd: string;
   apiserver: string;
+  /** kubectl for the upgrade tier (three-way patches computed as Argo CD's linked kubectl does). */
+  kubectl: string;
 }
 
 export interface ClusterOptions {

@@ -21,6 +21,10 @@ import { LocalCluster } from './cluster';
 import { loadKubeconfig } from './kubeconfig';
 import { collectManifests, Manifest, readManifests, yamlFilesUnder } from './manifests';
 import { runSelfTest } from './selftest';
+import { pairCounterparts, printUpgradeReport, readLiveChoices, readReference, runUpgradeCases, UpgradeCase, UpgradeResult } from './upgrade';
+
+/** Which definition is live where the reference pack defines an object twice. */
+export const LIVE_CHOICES = path.join(__dirname, 'upgrade-live.yaml');
 
 export interface Options {
   out: string;
@@ -33,6 +37,9 @@ export interface Options {
   concurrency: number;
   report?: string;
   verbose: boolean;
+  /** The reference pack the upgrade tier takes the live objects from; undefined: the tier is off. */
+  reference?: string;
+  noUpgrade: boolean;
 }
 
 const USAGE = `usage: npm run conformance -- [options]
@@ -48,6 +55,11 @@ server-side dry-run with strict field validation, and reports each rejection.
   --context NAME     kubeconfig context (default: current-context)
   --self-test        check the fixtures in conformance/fixtures: the good ones must be
                      accepted and each bad one rejected with the expected server message
+  --reference DIR    upgrade tier: the old charts' rendered objects that run today (default:
+                     ../shared/reference/hmco-6c20054 beside the repository); every object of ours
+                     with a counterpart there is sent over it as Argo CD would (kubectl apply,
+                     three-way patch; server-side apply where ServerSideApply=true), dry-run, strict
+  --no-upgrade       skip the upgrade tier
   --concurrency N    requests in flight (default: 8)
   --report FILE      also write the results as JSON
   --keep-tmp         keep the throwaway cluster's directory (logs, certificates, kubeconfig)
@@ -60,7 +72,7 @@ tools/kube/build.sh builds them from the Go module proxy into
 class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): Options {
-  const o: Options = { out: 'charts-out', crds: [], envs: [], selfTest: false, keepTmp: false, concurrency: 8, verbose: false };
+  const o: Options = { out: 'charts-out', crds: [], envs: [], selfTest: false, keepTmp: false, concurrency: 8, verbose: false, noUpgrade: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -80,6 +92,8 @@ export function parseArgs(argv: string[]): Options {
       case '--keep-tmp': o.keepTmp = true; break;
       case '--verbose': case '-v': o.verbose = true; break;
       case '--report': o.report = value(); break;
+      case '--reference': o.reference = value(); break;
+      case '--no-upgrade': o.noUpgrade = true; break;
       case '--concurrency': {
         o.concurrency = Number(value());
         if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new UsageError('--concurrency needs a positive integer');
@@ -90,6 +104,12 @@ export function parseArgs(argv: string[]): Options {
     }
   }
   if (o.selfTest && o.kubeconfig) throw new UsageError('--self-test runs its own throwaway cluster; drop --kubeconfig');
+  if (o.noUpgrade && o.reference) throw new UsageError('--no-upgrade and --reference contradict each other');
+  if (!o.noUpgrade && !o.kubeconfig && !o.selfTest && !o.reference) {
+    const dflt = path.resolve(REPO_ROOT, '..', 'shared', 'reference', 'hmco-6c20054');
+    if (!fs.existsSync(dflt)) throw new UsageError(`the upgrade tier needs the reference pack: pass --reference DIR (no ${dflt}), or --no-upgrade`);
+    o.reference = dflt;
+  }
   return o;
 }
 
@@ -124,6 +144,9 @@ async function checkTree(opts: Options): Promise<number> {
 
   let results: ObjectResult[];
   let missing: string[] = [];
+  let upgradeCases: UpgradeCase[] = [];
+  let upgradeResults: UpgradeResult[] = [];
+  let crdsForUpgrade: Manifest[] = [];
   if (opts.kubeconfig) {
     if (opts.crds.length) log('note: --crds is ignored with --kubeconfig (no CRD installs on an existing cluster)');
     const client = new KubeClient(loadKubeconfig(opts.kubeconfig, opts.context));
@@ -161,8 +184,23 @@ async function checkTree(opts: Options): Promise<number> {
       await createNamespaces(client, namespaces, all, log);
       if (namespaces.length) log(`namespaces created: ${namespaces.join(', ')}`);
       results = await mapLimit(targets, opts.concurrency, (t) => dryRun(client, t));
+      if (opts.reference) {
+        const reference = readReference(path.resolve(opts.reference));
+        const paired = await pairCounterparts({
+          ours: groups, reference, referenceDir: path.resolve(opts.reference), outDir,
+          apis: { namespaced: async (v, k) => (await client.resourceFor(v, k))?.namespaced },
+          liveChoices: readLiveChoices(LIVE_CHOICES),
+        });
+        if (paired.problems.length) throw new Error(`upgrade tier:\n  ${paired.problems.join('\n  ')}`);
+        upgradeCases = paired.cases;
+        crdsForUpgrade = [...crds, ...fromTree];
+        log(`upgrade tier: ${upgradeCases.length} object(s) of ours have a live counterpart in ${relativeFile(path.resolve(opts.reference))}`);
+      }
     } finally {
       await cluster.stop();
+    }
+    if (upgradeCases.length) {
+      upgradeResults = await runUpgradeCases({ binaries, crds: crdsForUpgrade, cases: upgradeCases, keepTmp: opts.keepTmp, concurrency: opts.concurrency, log });
     }
   }
 
@@ -171,18 +209,41 @@ async function checkTree(opts: Options): Promise<number> {
   const byGroup = new Map<string, ObjectResult[]>(order.map((g) => [g, []]));
   for (const r of results) byGroup.get(r.manifest.group)?.push(r);
   print('');
-  const { accepted, rejected } = printReport(byGroup, print, opts.verbose);
-  if (opts.report) writeReport(opts.report, results, missing);
+  const created = printReport(byGroup, print, opts.verbose);
+  let upgraded = { accepted: 0, rejected: 0, informational: 0 };
+  if (upgradeResults.length) {
+    print('');
+    upgraded = printUpgradeReport(upgradeResults, print, opts.verbose);
+  }
+  if (opts.report) writeReport(opts.report, results, missing, upgradeResults);
   print('');
-  log(`${accepted} accepted, ${rejected} rejected in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const accepted = created.accepted + upgraded.accepted;
+  const rejected = created.rejected + upgraded.rejected;
+  log(`${created.accepted} accepted, ${created.rejected} rejected as new objects; ` +
+    `${opts.reference && !opts.kubeconfig ? `upgrade tier: ${upgraded.accepted} accepted, ${upgraded.rejected} rejected over the live objects` +
+      `${upgraded.informational ? ` (${upgraded.informational} more rejected over alternative definitions, informational)` : ''}` : 'upgrade tier off'}` +
+    ` in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   // A closing line in the plain "N passed, N failed" form that CI summaries understand.
   print(`conformance: ${accepted} passed, ${rejected} failed`);
   return rejected ? 1 : 0;
 }
 
-function writeReport(file: string, results: ObjectResult[], missingNs: string[]): void {
+function writeReport(file: string, results: ObjectResult[], missingNs: string[], upgrade: UpgradeResult[]): void {
   const json = {
     missingNamespaces: missingNs,
+    upgrade: upgrade.map((r) => ({
+      group: r.upgrade.group,
+      file: relativeFile(r.manifest.file),
+      live: relativeFile(r.upgrade.live.file),
+      key: r.upgrade.key,
+      mode: r.upgrade.mode,
+      primary: r.upgrade.primary,
+      accepted: r.accepted,
+      skipped: r.skipped,
+      message: r.message,
+      warnings: r.warnings,
+      notes: r.notes,
+    })),
     objects: results.map((r) => ({
       group: r.manifest.group,
       sent: r.sent,

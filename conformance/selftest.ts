@@ -4,7 +4,10 @@
  *   conformance/fixtures/accept/*.yaml  must be accepted;
  *   conformance/fixtures/reject/*.yaml  must each be rejected, with a server message that
  *                                       contains every `# expect-rejected: TEXT` line of the file.
- * Then it checks the --kubeconfig path against the same server (a kubeconfig it writes).
+ * Then it checks the --kubeconfig path against the same server (a kubeconfig it writes), and the upgrade tier:
+ *   conformance/fixtures/upgrade/<case>/live.yaml  is created for real (kubectl apply), then
+ *   conformance/fixtures/upgrade/<case>/ours.yaml  is sent over it as Argo CD would; it must be rejected with
+ *                                       every `# expect-rejected: TEXT` of ours.yaml, or accepted when it has none.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +19,7 @@ import { KubeClient } from './client';
 import { LocalCluster } from './cluster';
 import { loadKubeconfig } from './kubeconfig';
 import { describe, Manifest, readManifests, yamlFilesUnder } from './manifests';
+import { applyModeOf, runUpgradeCases, UpgradeCase } from './upgrade';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -31,6 +35,30 @@ interface Case {
   expect: 'accepted' | 'rejected';
   /** Substrings the rejection message must contain. */
   messageContains: string[];
+}
+
+/** The upgrade fixtures: one folder per case with live.yaml and ours.yaml. */
+export function loadUpgradeCases(): { upgrade: UpgradeCase; messageContains: string[] }[] {
+  const dir = path.join(FIXTURES, 'upgrade');
+  return fs.readdirSync(dir).sort().map((name) => {
+    const read = (f: string): Manifest => {
+      const docs = readManifests(path.join(dir, name, f), `upgrade/${name}`);
+      if (docs.length !== 1 || !docs[0].object) throw new Error(`conformance/fixtures/upgrade/${name}/${f}: a fixture holds exactly one object`);
+      return docs[0];
+    };
+    const live = read('live.yaml');
+    const ours = read('ours.yaml');
+    const o = ours.object!;
+    const messageContains = [...ours.text.matchAll(/^# expect-rejected: (.+)$/gm)].map((m) => m[1].trim());
+    const namespace = o.metadata?.namespace;
+    return {
+      upgrade: {
+        group: `upgrade/${name}`, ours, live, namespace, primary: true, mode: applyModeOf(o, []),
+        key: `${String(o.apiVersion).split('/')[0]}/${String(o.kind)}/${namespace ?? ''}/${o.metadata?.name}`,
+      },
+      messageContains,
+    };
+  });
 }
 
 export function loadCases(): Case[] {
@@ -112,6 +140,24 @@ export async function runSelfTest(opts: SelfTestOptions): Promise<number> {
     }
   } finally {
     await cluster.stop();
+  }
+
+  // The upgrade tier: ours over a live object, as Argo CD sends it.
+  print('');
+  const upgrades = loadUpgradeCases();
+  const results = await runUpgradeCases({ binaries, crds: [], cases: upgrades.map((u) => u.upgrade), keepTmp: opts.keepTmp, concurrency: 4, log });
+  for (const [i, r] of results.entries()) {
+    const want = upgrades[i].messageContains;
+    const what = `upgrade ${r.upgrade.group} (${r.upgrade.mode}): ${r.accepted ? 'accepted' : 'rejected'}`;
+    let problem: string | undefined;
+    if (r.skipped) problem = `the live object was not created: ${r.skipped}`;
+    else if (!want.length) problem = r.accepted ? undefined : `expected accepted, got rejected: ${r.message}`;
+    else if (r.accepted) problem = 'expected a rejection, but the server accepted it';
+    else {
+      const missing = want.filter((t) => !(r.message ?? '').includes(t));
+      if (missing.length) problem = `rejected, but the message lacks ${missing.map((t) => JSON.stringify(t)).join(', ')}: ${r.message}`;
+    }
+    report(!problem, what, problem ?? (r.accepted ? '' : `server: ${r.message}`));
   }
   print('');
   print(`self-test: ${passed} passed, ${failed} failed`);

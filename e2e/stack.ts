@@ -84,7 +84,7 @@ export class E2eStack {
   static async start(opts: StackOptions): Promise<E2eStack> {
     const t0 = Date.now();
     const cluster = await LocalCluster.start({
-      binaries: { etcd: opts.binaries.etcd, apiserver: opts.binaries.apiserver },
+      binaries: { etcd: opts.binaries.etcd, apiserver: opts.binaries.apiserver, kubectl: opts.binaries.kubectl },
       keepDir: true, // the caller removes it after a green run and keeps it (the logs) after a failed one
       log: (m) => { if (!m.startsWith('kept ')) opts.log(m); }, // the e2e reports where it keeps logs itself
     });

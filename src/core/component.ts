@@ -342,10 +342,24 @@ export abstract class PlatformComponent extends Chart {
     this.graph.addClientPods({ component: this.component, namespace, podSelector: { ...podSelector }, reason });
   }
 
-  /** A StatefulSet with volume claim templates on the environment's storage class. */
+  /**
+   * A StatefulSet with volume claim templates on the environment's storage class.
+   *
+   * Everything in a StatefulSet's spec except `replicas`, `ordinals`, `template`, `updateStrategy`,
+   * `persistentVolumeClaimRetentionPolicy` and `minReadySeconds` is fixed when it is created (Kubernetes 1.28
+   * `ValidateStatefulSetUpdate`; docs/runtime-facts.md). So the claim templates carry only a name and a spec
+   * (never labels: a version label there would make every image bump a forbidden update, and the claims are
+   * found through the pod's volumes, not through labels), and `podManagementPolicy` / `revisionHistoryLimit`
+   * are left to the server's defaults (`OrderedReady`, 10) unless a component asks otherwise: changing any of
+   * these on a running StatefulSet needs `declareNotInPlace` (src/core/immutable.ts).
+   */
   public addStatefulSet(id: WorkloadIdentity, opts: {
     replicas: number; serviceName: string; pod: PodSpecProps;
-    volumeClaims?: ReadonlyArray<{ name: string; size: string }>; podManagementPolicy?: 'OrderedReady' | 'Parallel';
+    volumeClaims?: ReadonlyArray<{ name: string; size: string }>;
+    /** @default - the server's default, OrderedReady (fixed at creation) */
+    podManagementPolicy?: 'OrderedReady' | 'Parallel';
+    /** @default - the server's default, 10 (fixed at creation) */
+    revisionHistoryLimit?: number;
   }): k8s.KubeStatefulSet {
     const { selector, labels } = this.podLabels(id);
     return new k8s.KubeStatefulSet(this, `StatefulSet.${id.name}`, {
@@ -354,11 +368,11 @@ export abstract class PlatformComponent extends Chart {
         replicas: opts.replicas,
         serviceName: opts.serviceName,
         podManagementPolicy: opts.podManagementPolicy,
-        revisionHistoryLimit: 5,
+        revisionHistoryLimit: opts.revisionHistoryLimit,
         selector: { matchLabels: selector },
         template: { metadata: { labels }, spec: this.podSpec('StatefulSet', id, labels, opts.pod) },
         volumeClaimTemplates: opts.volumeClaims?.map((v) => ({
-          metadata: { name: v.name, labels: this.labelsFor(id.role, id.version) },
+          metadata: { name: v.name },
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: this.environment.storageClass,

@@ -3,6 +3,7 @@ import { PlatformValidationError } from '../core/errors';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../config/values';
 import type { EnvironmentInput } from '../config/schema';
 import { DataPlatform } from '../platform/data-platform';
+import { checkNotInPlace, NotInPlaceChange, readBaseline } from '../core/immutable';
 import { objectKey, renderApp, RenderedObject } from './render';
 import { timed } from '../core/phases';
 import { toYaml } from '../core/yaml';
@@ -18,6 +19,12 @@ export interface SynthOptions extends LoadEnvironmentOptions {
    * @default - every defined environment
    */
   readonly environments?: ReadonlyArray<string | EnvironmentInput>;
+  /**
+   * The previous output (what Argo CD has applied, normally the committed `charts-out/`): an object that changes a
+   * field Kubernetes fixes at creation fails the synth unless its construct declared it (`declareNotInPlace`).
+   * @default - no comparison
+   */
+  readonly baselineDir?: string;
 }
 
 /** The result of a synth: file contents by path relative to charts-out/, and the folders it owns. */
@@ -26,6 +33,8 @@ export interface SynthResult {
   readonly objects: readonly RenderedObject[];
   /** Folders (relative to charts-out/) whose whole content this synth defines, e.g. `prod`. */
   readonly roots: readonly string[];
+  /** Declared changes that cannot be made in place (against `baselineDir`): each needs its remedy before the sync. */
+  readonly notInPlace: readonly NotInPlaceChange[];
 }
 
 /**
@@ -87,6 +96,12 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
       }
     }
   }
+  let notInPlace: NotInPlaceChange[] = [];
+  if (options.baselineDir) {
+    const { problems, declared } = checkNotInPlace(objects, readBaseline(options.baselineDir, envs.map((e) => (typeof e === 'string' ? e : String(e.name)))));
+    if (problems.length) throw new PlatformValidationError('changes Kubernetes refuses in place', problems);
+    notInPlace = declared;
+  }
   const files = new Map<string, string>();
   timed('yaml', () => {
     for (const o of objects) {
@@ -94,5 +109,5 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
       files.set(o.path, toYaml(o.manifest));
     }
   });
-  return { files, objects, roots };
+  return { files, objects, roots, notInPlace };
 }

@@ -5,6 +5,7 @@ import { checkApplications, checkNamespaces } from './gitops/checks';
 import { checkNoInlineSecrets, checkReferences } from './checks/references';
 import { timed } from '../core/phases';
 import { checkSchema } from './checks/schema';
+import { volumeProtectionProblems } from '../core/protection';
 
 /**
  * The platform's checks of one graph's objects: schema (kubernetes-models and CRD bindings), reference
@@ -31,6 +32,10 @@ export function platformChecks(graph: PlatformGraph): string[] {
       ...checkNamespaces(rendered, env.name, env.gitops.ownSharedNamespaces === false
         ? [...new Set(platform.map((o) => o.manifest.metadata?.namespace as string | undefined))].filter((ns): ns is string => !!ns && ns !== env.namespace)
         : []),
+      // Argo CD never deletes data, and claim templates never carry what would refuse an image bump (core/protection.ts);
+      // the claims' sync options are added when the Argo CD Applications prepare the objects, so only then.
+      ...(rendered.some((o) => o.manifest.kind === 'Application')
+        ? platform.flatMap((o) => volumeProtectionProblems(o.manifest, `environment '${env.name}', ${o.path}`)) : []),
     ]),
   ];
 }

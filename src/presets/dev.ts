@@ -13,7 +13,8 @@ export const dev: EnvironmentInput = defineEnvironment(BASE, {
   // namespaces (monitoring, velero, victoria-metrics); exactly one environment may.
   gitops: { ownSharedNamespaces: false },
   components: {
-    zookeeper: { replicas: 1, storage: { data: '1Gi', datalog: '1Gi' } },
+    // The claim sizes of the live StatefulSet (k8s/zookeeper: 5Gi/2Gi): claim templates cannot change in place.
+    zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 1, master: 1, worker: 1, alert: 1 }, resources: { api: 'small', master: 'small', worker: 'small' } },
     minio: { storage: '10Gi', resources: 'small' },
     trino: { replicas: { coordinator: 1, worker: 1 }, catalogs: { postgresql: { 'postgres-workflow': 'workflow' } } },

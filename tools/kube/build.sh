@@ -6,14 +6,15 @@
 # Output: ${KUBE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/254carbon-tools}/
 #           kube-apiserver-v<K8S>/kube-apiserver
 #           etcd-v<ETCD>/etcd
+#           kubectl-v<KUBECTL>/kubectl   (k8s.io/kubectl at Argo CD v2.13.9's pin; the upgrade tier)
 #           go/mod, go/build       (Go module and build caches used by this script only)
 # A binary is rebuilt only when it is missing or its wrapper go.mod/go.sum changed
 # (a .stamp file next to it records their hash), so a warm run is a no-op.
 #
 # Usage: tools/kube/build.sh [--print-paths] [--regen] [--controllers]
-#   --print-paths   after building, print "etcd=PATH" and "kube-apiserver=PATH" on stdout
+#   --print-paths   after building, print "etcd=PATH", "kube-apiserver=PATH" and "kubectl=PATH" on stdout
 #                   (all build output goes to stderr)
-#   --controllers   also build kube-controller-manager, kube-scheduler and kubectl (same release,
+#   --controllers   also build kube-controller-manager and kube-scheduler (same release,
 #                   wrapper tools/kube/controllers, `-tags providerless` so the in-tree cloud
 #                   providers are not compiled) for the e2e tier; with --print-paths they are printed too
 #   --regen         regenerate the wrapper go.mod/go.sum from the pinned versions below
@@ -22,6 +23,7 @@ set -euo pipefail
 
 K8S_VERSION=1.28.15   # see conformance/README.md for why this release
 ETCD_VERSION=3.5.15   # what k8s v1.28.15 pins (hack/lib/etcd.sh, build/dependencies.yaml)
+KUBECTL_VERSION=0.31.0  # k8s.io/kubectl as linked by Argo CD v2.13.9 (its go.mod replace), for the upgrade tier
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${KUBE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/254carbon-tools}"
@@ -34,7 +36,7 @@ for arg in "$@"; do
     --print-paths) print_paths=true ;;
     --regen) regen=true ;;
     --controllers) controllers=true ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -60,8 +62,12 @@ export GOWORK=off
 
 mkdir -p "$CACHE"
 
-stamp_of() { # wrapper dir -> hash of its go.mod + go.sum
-  cat "$1/go.mod" "$1/go.sum" | sha256sum | cut -d' ' -f1
+stamp_of() { # wrapper dir -> hash of its go.mod + go.sum (+ main.go: only the kubectl wrapper has one)
+  if [[ -f "$1/main.go" ]]; then
+    cat "$1/go.mod" "$1/go.sum" "$1/main.go" | sha256sum | cut -d' ' -f1
+  else
+    cat "$1/go.mod" "$1/go.sum" | sha256sum | cut -d' ' -f1
+  fi
 }
 
 regen_wrappers() {
@@ -109,6 +115,9 @@ EOF
   (cd "$HERE/etcd" && go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" \
     && go get github.com/modern-go/reflect2@v1.0.2 \
     && sed -i 's|^\(\tgithub.com/modern-go/reflect2 v1.0.2 // indirect\)$|\1; raised from v1.0.1 for Go >= 1.18 (modern-go/reflect2#26)|' go.mod)
+  log "regenerating kubectl wrapper for k8s.io/kubectl v$KUBECTL_VERSION"
+  sed -i "s|^require k8s.io/kubectl v.*|require k8s.io/kubectl v$KUBECTL_VERSION|" "$HERE/kubectl/go.mod"
+  (cd "$HERE/kubectl" && go get "k8s.io/kubectl@v$KUBECTL_VERSION" "k8s.io/component-base@v$KUBECTL_VERSION" && go mod tidy)
   log "done; review 'git diff tools/kube' and commit go.mod + go.sum"
 }
 
@@ -148,9 +157,12 @@ build() {
     k8s.io/kubernetes/cmd/kube-apiserver \
     "-X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
 
+  kminor="${KUBECTL_VERSION#0.}"; kminor="${kminor%%.*}"
+  build kubectl "$HERE/kubectl" "$CACHE/kubectl-v$KUBECTL_VERSION" . \
+    "-X k8s.io/component-base/version.gitVersion=v1.${KUBECTL_VERSION#0.} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$kminor -X k8s.io/component-base/version.gitTreeState=clean"
   if $controllers; then
     vflags="-X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
-    for cmd in kube-controller-manager kube-scheduler kubectl; do
+    for cmd in kube-controller-manager kube-scheduler; do
       build "$cmd" "$HERE/controllers" "$CACHE/$cmd-v$K8S_VERSION" "k8s.io/kubernetes/cmd/$cmd" "$vflags" providerless
     done
   fi
@@ -159,7 +171,8 @@ build() {
 if $print_paths; then
   echo "etcd=$CACHE/etcd-v$ETCD_VERSION/etcd"
   echo "kube-apiserver=$CACHE/kube-apiserver-v$K8S_VERSION/kube-apiserver"
+  echo "kubectl=$CACHE/kubectl-v$KUBECTL_VERSION/kubectl"
   if $controllers; then
-    for cmd in kube-controller-manager kube-scheduler kubectl; do echo "$cmd=$CACHE/$cmd-v$K8S_VERSION/$cmd"; done
+    for cmd in kube-controller-manager kube-scheduler; do echo "$cmd=$CACHE/$cmd-v$K8S_VERSION/$cmd"; done
   fi
 fi

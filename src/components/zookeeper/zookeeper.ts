@@ -57,7 +57,10 @@ export class ZooKeeper extends PlatformComponent {
     this.addStatefulSet(identity, {
       replicas: cfg.replicas,
       serviceName: ZOOKEEPER_SERVICE.name,
-      podManagementPolicy: 'Parallel',
+      // podManagementPolicy and revisionHistoryLimit stay at the server's defaults (OrderedReady, 10): the live
+      // StatefulSet (k8s/zookeeper in the reference) was created with them and they cannot change in place.
+      // OrderedReady starts the members one by one; each turns ready on `ruok`, which a member answers before it
+      // has a quorum, so an ensemble still forms.
       volumeClaims: [{ name: 'data', size: cfg.storage.data }, { name: 'datalog', size: cfg.storage.datalog }],
       pod: {
         fsGroup: UID,

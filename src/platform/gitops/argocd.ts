@@ -12,6 +12,7 @@ import type { EnvironmentConfig } from '../../config/schema';
 import { DependencyReason, planSyncWaves, WavePlan } from './waves';
 import { compareStrings } from '../../core/order';
 import { manifestOf } from '../../core/manifest';
+import { KEEP_VOLUME_SYNC_OPTIONS } from '../../core/protection';
 
 /** Argo CD annotation keys. */
 export const ARGOCD = {
@@ -399,6 +400,8 @@ function prepareObjects(component: PlatformComponent, problems: string[]): Compo
     const a = annotationsOf(o);
     const group = groupOf(o.apiVersion);
     if (o.kind === 'Namespace') addSyncOptions(o, a, ['Delete=false', 'Prune=false']);
+    // Argo CD never deletes data (src/core/protection.ts): every claim keeps its volume on prune and on deletion.
+    if (o.kind === 'PersistentVolumeClaim') addSyncOptions(o, a, KEEP_VOLUME_SYNC_OPTIONS);
     if (o.kind === 'CustomResourceDefinition') {
       const crdGroup = o.toJson().spec?.group;
       if (crdGroup) facts.crdGroups.add(crdGroup);
