@@ -174,7 +174,10 @@ maybe('MinIO lake migration against real servers', () => {
     // What RELEASE.2022-02-16 writes on a single drive (cmd/format-fs.go: newFormatFSV1, fs.version "2" after migration).
     const format = '{"version":"1","format":"fs","id":"5a1a3b36-3d67-4c57-8b49-1f0b0c6a6a01","fs":{"version":"2"}}';
     fs.writeFileSync(path.join(legacy, '.minio.sys', 'format.json'), format);
-    await expect(startServer(legacy)).rejects.toThrow(/found backend type fs, expected xl or xl-single/);
+    // The release the sources were read at says "found backend type fs, expected xl or xl-single"; the server built
+    // here (the proxy's newest pseudo-version) refuses the drive as "drive not found: Invalid arguments specified".
+    // Either way it stops before writing anything: what matters is that the drive is untouched.
+    await expect(startServer(legacy)).rejects.toThrow(/FATAL Unable to use the drive .*(found backend type fs, expected xl or xl-single|Invalid arguments specified)/);
     expect(fs.readFileSync(path.join(legacy, '.minio.sys', 'format.json'), 'utf8')).toBe(format);
     expect(fs.readFileSync(path.join(legacy, 'iceberg-warehouse', 'object'), 'utf8')).toBe('lake data');
     fs.rmSync(legacy, { recursive: true, force: true });
