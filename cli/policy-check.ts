@@ -180,11 +180,15 @@ export function borrowCanaries(exceptions: ReadonlyArray<Record<string, any>>, w
     for (const f of (e.spec?.match?.any ?? []) as Array<Record<string, any>>) {
       if (!f.subjects) continue;
       const r = f.resources;
-      const prefix = String(r.names[0]).replace(/\*$/, '');
-      const owner = workloads.find((w) => `${w.metadata.name}-` === prefix && w.metadata.namespace === r.namespaces[0]);
+      // A name pattern `<workload>-*`, or an exact pod name (`minio-0` of the legacy StatefulSet): the copy takes the
+      // pattern's prefix (or the exact name) and the selector's labels, and is sent by a person.
+      const pattern = String(r.names[0]);
+      const exact = !pattern.endsWith('*');
+      const prefix = pattern.replace(/\*$/, '');
+      const owner = workloads.find((w) => w.metadata.namespace === r.namespaces[0] && (exact ? pattern.startsWith(`${w.metadata.name}-`) : `${w.metadata.name}-` === prefix));
       if (!owner) continue;
       const template = owner.kind === 'CronJob' ? owner.spec.jobTemplate.spec.template : owner.spec.template;
-      const metadata = { name: `${prefix}handmade`, namespace: r.namespaces[0], labels: { ...r.selector.matchLabels } };
+      const metadata = { name: exact ? pattern : `${prefix}handmade`, namespace: r.namespaces[0], labels: { ...r.selector.matchLabels } };
       const obj = r.kinds[0] === 'Job'
         ? { apiVersion: 'batch/v1', kind: 'Job', metadata, spec: owner.spec.jobTemplate.spec }
         : { apiVersion: 'v1', kind: 'Pod', metadata, spec: template.spec };

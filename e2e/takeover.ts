@@ -32,7 +32,7 @@ export interface TakeoverOptions {
 /** The `sh takeover` blocks of a Markdown text, in order. */
 export function runbookBlocks(markdown: string): string[] {
   const blocks: string[] = [];
-  const re = /^(\s*)```sh takeover[ \t]*\n([\s\S]*?)^\1```[ \t]*$/gm;
+  const re = /^([ \t]*)```sh takeover[ \t]*\n([\s\S]*?)^\1```[ \t]*$/gm;
   let m: RegExpExecArray | null;
   while ((m = re.exec(markdown)) !== null) blocks.push(m[2].split('\n').map((l) => l.slice(m![1].length)).join('\n'));
   return blocks;

@@ -101,9 +101,9 @@ describe('schema check validators', () => {
 
   test('a built-in kind outside the bundled table is checked just as strictly', () => {
     const obj = (manifest: Record<string, any>): RenderedObject => ({ path: 'x/y.yaml', manifest } as unknown as RenderedObject);
-    expect('v1/LimitRange' in BUNDLED_MODELS).toBe(false);
-    expect(checkSchema([obj({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l' }, spec: { limits: [{ type: 'Container' }] } })])).toEqual([]);
-    expect(checkSchema([obj({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l' }, spec: { limits: [{ type: 7 }] } })])[0])
-      .toMatch(/LimitRange l does not match the Kubernetes schema: \/spec\/limits\/0\/type must be string/);
+    expect('v1/PodTemplate' in BUNDLED_MODELS).toBe(false);
+    expect(checkSchema([obj({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'l' }, template: { spec: { containers: [{ name: 'c', image: 'x' }] } } })])).toEqual([]);
+    expect(checkSchema([obj({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'l' }, template: { spec: { containers: [{ name: 7, image: 'x' }] } } })])[0])
+      .toMatch(/PodTemplate l does not match the Kubernetes schema: \/template\/spec\/containers\/0\/name must be string/);
   });
 });

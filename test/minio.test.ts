@@ -52,7 +52,8 @@ describe('MinIO lake migration (components.minio.migration.phase)', () => {
     expect(sts.spec.serviceName).toBe('minio-headless');
     expect(sts.spec.podManagementPolicy).toBeUndefined();
     expect(sts.spec.revisionHistoryLimit).toBeUndefined();
-    expect(sts.spec.volumeClaimTemplates).toEqual([{ metadata: { name: 'minio-data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: { dev: '10Gi', staging: '20Gi', prod: '50Gi' }[env] } }, storageClassName: 'local-path' } }]);
+    // As the umbrella chart rendered it in every environment (data-lake minio.yaml: 50Gi; presets migration.legacyStorage).
+    expect(sts.spec.volumeClaimTemplates).toEqual([{ metadata: { name: 'minio-data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'local-path' } }]);
     expect(sts.spec.template.metadata).toEqual({ labels: { app: 'minio', component: 'object-storage' } });
     const c = podOf(sts).containers[0];
     expect(c.image).toBe('quay.io/minio/minio:RELEASE.2022-02-16T00-35-27Z');

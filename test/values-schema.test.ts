@@ -60,7 +60,8 @@ describe('the values JSON Schema (schema/values.schema.json)', () => {
     expect(validate({ imagePullPolicy: 'Sometimes' })).toBe(false);
     expect(validate({ components: { zookeeper: { resources: 'huge' } } })).toBe(false);
     // A list is replaced whole, so its items are complete (required keys stay required inside lists).
-    expect(validate({ components: { ingress: { singleSignOn: { authUrl: 'https://auth.example.com', signinUrl: 'https://auth.example.com/in', responseHeaders: ['X-WEBAUTH-USER'] } } } })).toBe(true);
+    expect(validate({ components: { dolphinscheduler: { schema: { migrateHandMadeSchema: true } }, ingress: { singleSignOn: true } } })).toBe(true);
+    expect(validate({ components: { ingress: { singleSignOn: { authUrl: 'https://auth.example.com' } } } })).toBe(false);
   });
 
   test('what JSON Schema cannot say is said in the description, never dropped (refinements)', () => {

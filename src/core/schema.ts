@@ -21,7 +21,8 @@ export const dnsName = z.string().refine(isDnsSubdomain, {
 });
 
 /** A replica count (0 disables a workload without removing it). */
-export const replicas = z.number().int({ message: 'replicas must be a whole number' }).min(0, { message: 'replicas must be 0 or more' });
+export const replicas = z.number().int({ message: 'replicas must be a whole number' }).min(0, { message: 'replicas must be 0 or more' })
+  .max(1000, { message: 'more than 1000 replicas of one workload is not a platform size; use at most 1000' });
 
 /** A TCP port. */
 export const port = z.number().int().min(1).max(65535);

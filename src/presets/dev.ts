@@ -16,7 +16,8 @@ export const dev: EnvironmentInput = defineEnvironment(BASE, {
     // The claim sizes of the live StatefulSet (k8s/zookeeper: 5Gi/2Gi): claim templates cannot change in place.
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 1, master: 1, worker: 1, alert: 1 }, resources: { api: 'small', master: 'small', worker: 'small' } },
-    minio: { storage: '10Gi', resources: 'small' },
+    // The legacy server's claim as the umbrella chart rendered it in every environment (data-lake minio.yaml: 50Gi).
+    minio: { storage: '10Gi', resources: 'small', migration: { legacyStorage: '50Gi' } },
     trino: { replicas: { coordinator: 1, worker: 1 }, catalogs: { postgresql: { 'postgres-workflow': 'workflow' } } },
     iceberg: { compaction: { resources: 'small' } },
     redis: { auth: { enabled: false } },
@@ -29,7 +30,7 @@ export const dev: EnvironmentInput = defineEnvironment(BASE, {
       librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'],
       // Checked at synth against what the platform's pods can demand at once, with ~25% room for the namespace's
       // other pods (the PostgreSQL servers).
-      quota: { requests: { cpu: '12', memory: '32Gi' }, limits: { cpu: '30', memory: '64Gi' }, pods: 45, persistentVolumeClaims: 10, requestsStorage: '50Gi' },
+      quota: { requests: { cpu: '12', memory: '32Gi' }, limits: { cpu: '30', memory: '64Gi' }, pods: 45, persistentVolumeClaims: 10, requestsStorage: '80Gi' },
       limitRange: { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' }, max: { cpu: '4', memory: '8Gi' } },
     },
     datahub: { enabled: false },

@@ -24,7 +24,8 @@ export const staging: EnvironmentInput = defineEnvironment(BASE, {
   components: {
     zookeeper: { replicas: 1, storage: { data: '5Gi', datalog: '2Gi' } },
     dolphinscheduler: { replicas: { api: 2, master: 1, worker: 2, alert: 1 } },
-    minio: { storage: '20Gi' },
+    // The legacy server's claim as the umbrella chart rendered it in every environment (data-lake minio.yaml: 50Gi).
+    minio: { storage: '20Gi', migration: { legacyStorage: '50Gi' } },
     trino: { replicas: { coordinator: 1, worker: 2 }, catalogs: { postgresql: { 'postgres-workflow': 'workflow' } } },
     redis: { auth: { enabled: true } },
     superset: { replicas: { web: 1, worker: 1, beat: 1 } },
@@ -35,7 +36,7 @@ export const staging: EnvironmentInput = defineEnvironment(BASE, {
       librarySets: ['best-practices', 'pod-security-baseline', 'pod-security-restricted'],
       // Checked at synth against what the platform's pods can demand at once, with ~25% room for the namespace's
       // other pods (the PostgreSQL servers).
-      quota: { requests: { cpu: '18', memory: '44Gi' }, limits: { cpu: '52', memory: '112Gi' }, pods: 50, persistentVolumeClaims: 10, requestsStorage: '80Gi' },
+      quota: { requests: { cpu: '18', memory: '44Gi' }, limits: { cpu: '52', memory: '112Gi' }, pods: 50, persistentVolumeClaims: 10, requestsStorage: '120Gi' },
       limitRange: { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' }, max: { cpu: '4', memory: '8Gi' } },
     },
     datahub: { enabled: false },

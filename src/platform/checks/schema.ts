@@ -13,6 +13,8 @@ export const BUNDLED_MODELS: Readonly<Record<string, () => Validatable>> = {
   'v1/ConfigMap': () => require('kubernetes-models/v1/ConfigMap').ConfigMap,
   'v1/Namespace': () => require('kubernetes-models/v1/Namespace').Namespace,
   'v1/PersistentVolumeClaim': () => require('kubernetes-models/v1/PersistentVolumeClaim').PersistentVolumeClaim,
+  'v1/LimitRange': () => require('kubernetes-models/v1/LimitRange').LimitRange,
+  'v1/ResourceQuota': () => require('kubernetes-models/v1/ResourceQuota').ResourceQuota,
   'v1/Secret': () => require('kubernetes-models/v1/Secret').Secret,
   'v1/Service': () => require('kubernetes-models/v1/Service').Service,
   'v1/ServiceAccount': () => require('kubernetes-models/v1/ServiceAccount').ServiceAccount,

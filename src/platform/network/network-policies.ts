@@ -44,6 +44,7 @@ export class PlatformNetworkPolicies extends PlatformComponent {
       discoverables: this.graph.discoverables,
       services: of('Service'),
       ingresses: of('Ingress'),
+      workloadObjects: [...of('Deployment'), ...of('StatefulSet'), ...of('DaemonSet')],
     };
   }
 

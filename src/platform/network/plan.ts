@@ -30,6 +30,12 @@ export interface NetworkPolicyInputs {
   readonly services: ReadonlyArray<Record<string, any>>;
   /** Every synthesized Ingress manifest. */
   readonly ingresses: ReadonlyArray<Record<string, any>>;
+  /**
+   * The synthesized Deployments, StatefulSets and DaemonSets: one that is not a workload of the graph (the legacy
+   * MinIO server, written as it runs) gets a default deny of its own pods.
+   * @default - none
+   */
+  readonly workloadObjects?: ReadonlyArray<Record<string, any>>;
 }
 
 /** One NetworkPolicy to render. */
@@ -141,17 +147,15 @@ export function planNetworkPolicies(inputs: NetworkPolicyInputs): NetworkPolicyP
     // the external services, anything else the cluster runs there) keep their own policies, or none.
     put('default-deny-ingress', ns, 'nothing: every other policy opens one path (selects the platform\'s pods only)',
       { podSelector: { matchLabels: { ...PLATFORM_POD_SELECTOR } }, policyTypes: ['Ingress'] });
-    // Pods a platform Service selects that do not carry the platform's label (the legacy MinIO server, kept with
-    // its live labels during the lake migration): denied too, so that only the declared edges reach them.
-    const unlabelled = new Map<string, ServiceFacts>();
-    for (const svc of services.filter((x) => x.namespace === ns && Object.keys(x.selector).length > 0)) {
-      if (inputs.workloads.some((w) => w.namespace === ns && selects({ matchLabels: { ...svc.selector } }, w.podLabels))) continue;
-      const key = JSON.stringify(Object.entries(svc.selector).sort(([x], [y]) => compareStrings(x, y)));
-      if (!unlabelled.has(key) || compareStrings(svc.name, unlabelled.get(key)!.name) < 0) unlabelled.set(key, svc);
-    }
-    for (const svc of [...unlabelled.values()].sort((x, y) => compareStrings(x.name, y.name))) {
-      put(`default-deny-ingress-${svc.name}-pods`, ns, `nothing into the pods Service ${svc.name} selects, which lack the platform's label: every other policy opens one path`,
-        { podSelector: { matchLabels: { ...svc.selector } }, policyTypes: ['Ingress'] });
+    // Pods of a workload the platform writes but does not build through the graph (the legacy MinIO server, kept
+    // with its live labels during the lake migration): denied too, so that only the declared edges reach them.
+    for (const m of [...(inputs.workloadObjects ?? [])].sort((x, y) => compareStrings(x.metadata.name, y.metadata.name))) {
+      const namespace = m.metadata.namespace ?? ns;
+      if (namespace !== ns || inputs.workloads.some((w) => w.kind === m.kind && w.name === m.metadata.name && w.namespace === namespace)) continue;
+      const labels: Record<string, string> = { ...(m.spec?.selector?.matchLabels ?? {}) };
+      if (Object.keys(labels).length === 0) continue;
+      put(`default-deny-ingress-${m.metadata.name}-pods`, ns, `nothing into the pods of ${m.kind} ${m.metadata.name}, which the graph does not build: every other policy opens one path`,
+        { podSelector: { matchLabels: labels }, policyTypes: ['Ingress'] });
     }
     // In a shared namespace: each component's own pods (never the namespace's other tenants).
     for (const [component, groups] of [...pods].sort(([a], [b]) => compareStrings(a, b))) {
