@@ -156,7 +156,8 @@ export function unclear(message: string, env: string): string | undefined {
   if (problems.length === 0) return `no problem listed: ${message.slice(0, 200)}`;
   for (const p of problems) {
     if (!p.includes('Fix: ')) return `a problem without a fix: ${p.slice(0, 200)}`;
-    const keyed = /^ {2}- (\(top level\):|(?:[^\s:"]|"(?:[^"\\]|\\.)*")+:|is |holds |cannot |line \d+|does not)/.test(p);
+    // A problem may start with `environment '<env>', ` before the key (the guardrail and construct checks).
+    const keyed = /^ {2}- (environment '[^']*', )?(\(top level\):|(?:[^\s:"]|"(?:[^"\\]|\\.)*")+:|is |holds |cannot |line \d+|does not)/.test(p);
     // A check problem names the output object; one caused by the overlay must also name the values key.
     const object = /^ {2}- \S+\.yaml \(/.test(p) && /caused by values key /.test(p);
     if (!keyed && !object) return `a problem that names no key: ${p.slice(0, 300)}`;
