@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import { App } from 'cdk8s';
-import { parseCommandLine, readValuesFiles, runSynthCommand, selectEnvironments } from './cli';
+import { parseCommandLine, readValuesFiles, runSynthCommand, selectOneEnvironment } from './cli';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../src/config/values';
 import { DataPlatform } from '../src/platform/data-platform';
 import { Backups } from '../src/components/backup/backup';
@@ -36,11 +36,10 @@ export function main(argv: readonly string[]): number {
   const parsed = parseCommandLine(argv, { env: { type: 'string' }, values: { type: 'string', multiple: true }, out: { type: 'string' } }, USAGE);
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
-  const selected = selectEnvironments(args.env === undefined ? [] : [args.env]);
+  const selected = selectOneEnvironment(args.env, USAGE);
   if (typeof selected === 'number') return selected;
-  if (selected.length !== 1) { process.stderr.write(`--env names one environment\n${USAGE}\n`); return 2; }
   return runSynthCommand(() => {
-    const report = backupInventory(selected[0], readValuesFiles(args.values));
+    const report = backupInventory(selected, readValuesFiles(args.values));
     if (args.out) fs.writeFileSync(args.out, report);
     else process.stdout.write(report);
     return 0;

@@ -50,6 +50,14 @@ export function selectEnvironments(values: readonly string[] | undefined): strin
   return names;
 }
 
+/** The one environment `--env` names (exactly one); prints the problem with `usage` and returns 2 otherwise. */
+export function selectOneEnvironment(env: string | undefined, usage: string): string | number {
+  const selected = selectEnvironments(env === undefined ? [] : [env]);
+  if (typeof selected === 'number') return selected;
+  if (selected.length !== 1) { process.stderr.write(`--env names one environment\n${usage}\n`); return 2; }
+  return selected[0];
+}
+
 /** Reads `--values` files, in order (a file that cannot be read or parsed throws a PlatformValidationError). */
 export function readValuesFiles(sources: readonly string[] | undefined): Array<{ source: string; data: Record<string, unknown> }> {
   return (sources ?? []).map((source) => ({ source, data: readValuesFile(source) }));

@@ -8,7 +8,7 @@
  */
 import { App } from 'cdk8s';
 import { mermaidGraph } from '../src/platform/network/mermaid';
-import { parseCommandLine, readValuesFiles, runSynthCommand, selectEnvironments } from './cli';
+import { parseCommandLine, readValuesFiles, runSynthCommand, selectOneEnvironment } from './cli';
 import { ENVIRONMENT_NAMES, loadEnvironment, LoadEnvironmentOptions } from '../src/config/values';
 import { DataPlatform } from '../src/platform/data-platform';
 
@@ -28,11 +28,10 @@ export function main(argv: readonly string[]): number {
   const parsed = parseCommandLine(argv, { env: { type: 'string' }, values: { type: 'string', multiple: true } }, USAGE);
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
-  const selected = selectEnvironments(args.env === undefined ? [] : [args.env]);
+  const selected = selectOneEnvironment(args.env, USAGE);
   if (typeof selected === 'number') return selected;
-  if (selected.length !== 1) { process.stderr.write(`--env names one environment\n${USAGE}\n`); return 2; }
   return runSynthCommand(() => {
-    process.stdout.write(environmentGraph(selected[0], readValuesFiles(args.values)));
+    process.stdout.write(environmentGraph(selected, readValuesFiles(args.values)));
     return 0;
   }, 'graph failed.');
 }

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { ENVIRONMENT_NAMES, loadEnvironment } from '../src/config/values';
-import { parseCommandLine, runSynthCommand, selectEnvironments } from './cli';
+import { parseCommandLine, runSynthCommand, selectOneEnvironment } from './cli';
 import { loadManifestDir, keyOf } from './reports/objects';
 import { compareParity, Explanation, Explanations, isImmutableSelectorDifference, renderParityMarkdown } from './reports/parity';
 import { synthesize } from '../src/output/synth';
@@ -37,10 +37,8 @@ export function main(argv: readonly string[]): number {
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   if (parsed.positionals.length !== 1) { process.stderr.write(`expected one directory\n${USAGE}\n`); return 2; }
-  const selected = selectEnvironments([args.env]);
-  if (typeof selected === 'number') return selected;
-  if (selected.length !== 1) { process.stderr.write(`--env names one environment\n${USAGE}\n`); return 2; }
-  const envName = selected[0];
+  const envName = selectOneEnvironment(args.env, USAGE);
+  if (typeof envName === 'number') return envName;
   const dir = path.resolve(parsed.positionals[0]);
 
   let explanations: Explanations;

@@ -11,7 +11,8 @@ import type { Binaries } from './cluster';
 export const REPO_ROOT = path.resolve(__dirname, '..');
 const BUILD_SCRIPT = path.join(REPO_ROOT, 'tools', 'kube', 'build.sh');
 
-function executable(file: string): boolean {
+/** True for an executable regular file. */
+export function executable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();

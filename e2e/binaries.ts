@@ -5,9 +5,8 @@
  * (tools/argocd/build.sh). Debian's redis-server and git come from PATH.
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../conformance/binaries';
+import { executable, REPO_ROOT } from '../conformance/binaries';
 
 export interface E2eBinaries {
   etcd: string;
@@ -21,14 +20,6 @@ export interface E2eBinaries {
   git: string;
 }
 
-function executable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Runs a build script with --print-paths and returns its NAME=PATH lines. */
 function build(script: string, args: string[], log: (m: string) => void): Map<string, string> {

@@ -7,7 +7,7 @@ import { SecretDescriptor, ServiceDescriptor } from '../../core/graph';
 import { Image } from '../../core/image';
 import { httpProbe } from '../../core/workload';
 import { PolicyException } from '../../../imports/kyverno.io';
-import { admittedObjects, CONTROLLER_MANAGER_USER, CREATING_CONTROLLER, simulateAdmission } from '../../platform/policies/admission';
+import { admittedObjects, controllerSubjects, CREATING_CONTROLLER, simulateAdmission } from '../../platform/policies/admission';
 import { policiesInUse } from '../../platform/policies/policies';
 import { migrationScript, MigrationPhase } from './migration';
 
@@ -259,10 +259,7 @@ export class MinIO extends PlatformComponent {
           exceptions: pods,
           match: { any: [{
             resources: { kinds: ['Pod'], namespaces: [this.ns], names: ['minio-0'], selector: { matchLabels: { app: 'minio' } } },
-            subjects: [
-              { kind: 'ServiceAccount', name: CREATING_CONTROLLER.StatefulSet.pods, namespace: 'kube-system' },
-              { kind: 'User', name: CONTROLLER_MANAGER_USER },
-            ],
+            subjects: controllerSubjects(CREATING_CONTROLLER.StatefulSet.pods),
           }] },
         },
       });

@@ -59,6 +59,17 @@ export const CREATING_CONTROLLER: Readonly<Record<string, { readonly pods: strin
 /** The user kube-controller-manager acts as without `--use-service-account-credentials`. */
 export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 
+/**
+ * The `subjects` of an exception filter that holds only for objects the named controller creates: its
+ * kube-system ServiceAccount, or kube-controller-manager's own user (without --use-service-account-credentials).
+ */
+export function controllerSubjects(controller: string): Array<{ kind: string; name: string; namespace?: string }> {
+  return [
+    { kind: 'ServiceAccount', name: controller, namespace: 'kube-system' },
+    { kind: 'User', name: CONTROLLER_MANAGER_USER },
+  ];
+}
+
 /** A controller's ServiceAccount as an admission request's user. */
 export const controllerUser = (controller: string): RequestUser => ({
   username: `system:serviceaccount:kube-system:${controller}`,

@@ -1,6 +1,6 @@
 import type { WorkloadRecord } from '../../core/graph';
 import type { Deviation } from '../../core/security';
-import { CONTROLLER_MANAGER_USER, CREATING_CONTROLLER, ExceptionJson, PolicyInUse, ruleNameFor, ruleNamesForWorkload } from './admission';
+import { controllerSubjects, CREATING_CONTROLLER, ExceptionJson, PolicyInUse, ruleNameFor, ruleNamesForWorkload } from './admission';
 import { DEVIATION_RULES, rulesOf } from './deviations';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, type LibraryPolicySet } from './rules';
 import { compareStrings } from '../../core/order';
@@ -130,10 +130,7 @@ export function planExceptions(env: string, workloads: readonly WorkloadUnderPol
     // that copies the name prefix and labels comes from a person and is not excepted. `subjects` is admission
     // information, which a background scan does not have, so Kyverno requires `background: false` here.
     const ctl = CREATING_CONTROLLER[kind];
-    const by = (controller: string) => [
-      { kind: 'ServiceAccount', name: controller, namespace: 'kube-system' },
-      { kind: 'User', name: CONTROLLER_MANAGER_USER },
-    ];
+    const by = controllerSubjects;
     const filters: Array<Record<string, any>> = [];
     if (kind === 'CronJob') filters.push({ resources: { kinds: ['Job'], namespaces: [namespace], names: [`${name}-*`], selector: { matchLabels } }, subjects: by(ctl.jobs!) });
     filters.push({ resources: { kinds: ['Pod'], namespaces: [namespace], names: [`${name}-*`], selector: { matchLabels } }, subjects: by(ctl.pods) });
