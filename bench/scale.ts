@@ -8,6 +8,7 @@
  */
 import * as path from 'path';
 import { prod } from '../src/presets/prod';
+import { minioWithoutOffClusterCopy } from '../src/presets/base';
 import type { EnvironmentInput } from '../src/config/schema';
 import { synthesize } from '../src/output/synth';
 import { writeTree } from '../src/output/write';
@@ -16,7 +17,12 @@ import { writeTree } from '../src/output/write';
 export function environmentsFromProd(count: number): EnvironmentInput[] {
   return Array.from({ length: count }, (_, i) => {
     const id = `p${String(i + 1).padStart(2, '0')}`;
-    return { ...prod, name: id, namespace: `data-platform-${id}`, domain: `${id}.254carbon.com`, sharedObjectSuffix: `-${id}` };
+    const namespace = `data-platform-${id}`;
+    // Volume keys name the namespace, so each copy accepts its own MinIO volume (prod's names data-platform's).
+    const components = { ...prod.components, backup: { ...prod.components?.backup, unprotectedVolumes: minioWithoutOffClusterCopy(namespace) } };
+    // One Application owns each shared namespace (monitoring, velero, ...): the first copy.
+    const gitops = { ...prod.gitops, ownSharedNamespaces: i === 0 };
+    return { ...prod, name: id, namespace, domain: `${id}.254carbon.com`, sharedObjectSuffix: `-${id}`, components, gitops };
   });
 }
 
