@@ -124,6 +124,8 @@ function build(name) {
       // Smaller source to read and hash for the code cache; names kept (constructs and error messages use them).
       minify: true,
       keepNames: true,
+      // A native module (the atomic exchange of src/output/exchange.ts): required from node_modules at run time.
+      external: ['koffi'],
     });
   } catch (e) {
     const errors = (e.errors || []).map((x) => `  ${x.location ? `${x.location.file}:${x.location.line}: ` : ''}${x.text}`);

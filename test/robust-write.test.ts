@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { listFiles, recoverOutput, resolveOutputDir, sideNames, WRITE_PHASES, writeTree } from '../src/output/write';
+import { swapMethod } from '../src/output/exchange';
+import { EXCHANGE_PHASES, listFiles, recoverOutput, resolveOutputDir, sideNames, WRITE_PHASES, writeTree } from '../src/output/write';
 
 const ROOT = path.resolve(__dirname, '..');
 const CHILD = path.join(ROOT, 'test', 'fixtures', 'write-child.ts');
@@ -35,14 +36,101 @@ function writeGeneration(out: string, gen: string, root = 'dev') {
 /** What a fresh run leaves beside the output: nothing but the folder itself. */
 const leftovers = (out: string) => fs.readdirSync(path.dirname(out)).filter((f) => f.startsWith(`.${path.basename(out)}.`));
 
+/** Two renames instead of the atomic exchange (the fallback where renameat2 is missing), for a child. */
+const NO_EXCHANGE = { PLATFORM_SYNTH_NO_EXCHANGE: '1' };
+const exchange = swapMethod();
+const onLinux = process.platform === 'linux';
+
 describe('output writer: crash-safe replace', () => {
-  test.each(WRITE_PHASES)('regression: a synth killed (SIGKILL) at phase %s leaves the old tree or the new one, and the next run recovers and leaves nothing behind', (phase) => {
+  test('the atomic exchange is available on Linux (koffi installed, renameat2 bound)', () => {
+    if (!onLinux) {
+      process.stdout.write(`skipped: ${process.platform} has no renameat2; the writer uses two renames and a journal\n`);
+      return;
+    }
+    expect(exchange).toEqual({ method: 'exchange' });
+  });
+
+  test.each(EXCHANGE_PHASES)('regression: a synth killed (SIGKILL) at phase %s of an atomic exchange leaves the old tree or the new one at every moment, and the next run recovers', (phase) => {
+    if (exchange.method !== 'exchange') {
+      process.stdout.write(`skipped: no atomic exchange here (${exchange.reason})\n`);
+      return;
+    }
     const parent = tmp();
     const out = path.join(parent, 'charts-out');
     writeGeneration(out, 'old');
     fs.mkdirSync(path.join(out, 'foreign'));
     fs.writeFileSync(path.join(out, 'foreign', 'keep.txt'), 'kept\n');
     const killed = runChild(out, 'new', { PLATFORM_SYNTH_KILL_AT: phase });
+    expect(killed.signal).toBe('SIGKILL');
+    // Right after the kill, before any recovery: the folder is one whole generation, whatever the phase.
+    const before = generationOf(out, 'dev');
+    expect(['old', 'new']).toContain(before);
+    // Up to the journal the exchange has not happened; from `swapped` on it has.
+    expect(before).toBe(['swapped', 'done'].includes(phase) ? 'new' : 'old');
+    const { work } = sideNames(out);
+    const hadWork = fs.existsSync(work);
+    const recovered = recoverOutput(resolveOutputDir(out));
+    if (hadWork) expect(recovered).toEqual(expect.any(String));
+    else expect(recovered).toBeUndefined();
+    expect(generationOf(out, 'dev')).toBe(before);
+    expect(fs.readFileSync(path.join(out, 'foreign', 'keep.txt'), 'utf8')).toBe('kept\n');
+    expect(leftovers(out).filter((f) => !f.endsWith('.lock'))).toEqual([]);
+    writeGeneration(out, 'third');
+    expect(generationOf(out, 'dev')).toBe('third');
+    expect(leftovers(out)).toEqual([]);
+  }, 30000);
+
+  // A watcher process stats a file of the tree in a tight loop while writers swap it. With two renames and a
+  // pause at each phase it must see the gap (the control: the watcher can fail); with the exchange it never may.
+  test.each([
+    ['two renames (the control: the gap is seen)', NO_EXCHANGE, true],
+    ['the atomic exchange (never missing)', {}, false],
+  ] as const)('regression: a reader polling charts-out/ during slow swaps by %s', (_name, env, expectGap) => {
+    if (!expectGap && exchange.method !== 'exchange') {
+      process.stdout.write(`skipped: no atomic exchange here (${exchange.reason})\n`);
+      return;
+    }
+    const parent = tmp();
+    const out = path.join(parent, 'charts-out');
+    writeGeneration(out, 'g0');
+    const probe = path.join(out, 'dev', 'c0', 'ConfigMap.f0.yaml');
+    const stop = path.join(parent, 'stop');
+    const watcher = spawn(process.execPath, ['-e', `
+      const fs = require('fs'); let polls = 0, missing = 0;
+      const [probe, stop] = process.argv.slice(-2);
+      fs.writeFileSync(stop + '.ready', '');
+      while (!fs.existsSync(stop)) { polls++; if (!fs.existsSync(probe)) missing++; }
+      process.stdout.write(JSON.stringify({ polls, missing }));`, probe, stop], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let report = '';
+    watcher.stdout.on('data', (d) => { report += d; });
+    const exited = new Promise((r) => watcher.on('exit', r));
+    try {
+      for (let i = 0; i < 200 && !fs.existsSync(`${stop}.ready`); i++) spawnSync('sleep', ['0.05']);
+      expect(fs.existsSync(`${stop}.ready`)).toBe(true);
+      for (let round = 1; round <= 2; round++) {
+        const r = runChild(out, `g${round}`, { ...env, PLATFORM_SYNTH_DELAY_MS: '60' });
+        expect(r.status).toBe(0);
+        expect(generationOf(out, 'dev')).toBe(`g${round}`);
+      }
+    } finally {
+      fs.writeFileSync(stop, '');
+    }
+    return exited.then(() => {
+      const { polls, missing } = JSON.parse(report) as { polls: number; missing: number };
+      expect(polls).toBeGreaterThan(1000);
+      if (expectGap) expect(missing).toBeGreaterThan(0);
+      else expect(missing).toBe(0);
+      expect(leftovers(out)).toEqual([]);
+    });
+  }, 60000);
+
+  test.each(WRITE_PHASES)('regression: a synth killed (SIGKILL) at phase %s of a two-rename swap (no exchange) leaves the old tree or the new one, and the next run recovers and leaves nothing behind', (phase) => {
+    const parent = tmp();
+    const out = path.join(parent, 'charts-out');
+    writeGeneration(out, 'old');
+    fs.mkdirSync(path.join(out, 'foreign'));
+    fs.writeFileSync(path.join(out, 'foreign', 'keep.txt'), 'kept\n');
+    const killed = runChild(out, 'new', { ...NO_EXCHANGE, PLATFORM_SYNTH_KILL_AT: phase });
     expect(killed.signal).toBe('SIGKILL');
     // Right after the kill: the path holds the old tree or the new one, except between the two renames, where
     // the journal names the complete new tree (and any reader's recovery puts it in place).

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { PlatformConfigError } from '../core/errors';
 import { compareStrings } from '../core/order';
+import { exchangeDirs } from './exchange';
 
 /**
  * Writing charts-out/ so that it is never lost, mixed or half-written.
@@ -11,9 +12,11 @@ import { compareStrings } from '../core/order';
  *   writer's pid and host; a lock whose process is gone (same host) is stale and broken. A second synth waits,
  *   saying so, and then works on the tree the first one left (so both updates are kept).
  * - **Swap.** The new tree is built complete in `.<name>.synth/new` beside the folder, then a journal file is
- *   written, then two renames exchange the folders (`<name>` -> `.<name>.synth/old`, `new` -> `<name>`), then the
- *   work folder is removed. Node (and Linux before renameat2) has no atomic exchange of two directories, so between
- *   the two renames the complete new tree is at `.<name>.synth/new` and the journal says so.
+ *   written, then the folders are exchanged in one atomic step (`renameat2(RENAME_EXCHANGE)`, see exchange.ts):
+ *   at every instant `<name>` is the complete old tree or the complete new one. Then the work folder (holding the
+ *   old tree) is removed. Where no atomic exchange exists (not Linux, koffi not installed, a file system without
+ *   it), two renames do the swap (`<name>` -> `.<name>.synth/old`, `new` -> `<name>`); between them the complete
+ *   new tree is at `.<name>.synth/new` and the journal says so.
  * - **Recovery.** Every writer and reader (`--check`, `npm run diff`) first recovers an interrupted write under the
  *   lock: with a journal the swap is completed (roll forward), without one the partial staging is deleted (roll
  *   back). Nothing is left behind after a run; the two hidden names are also in .gitignore.
@@ -31,6 +34,8 @@ export class OutputError extends PlatformConfigError {}
 
 /** The phases of a write, in order (the kill test stops the process at each). */
 export const WRITE_PHASES = ['locked', 'staging', 'staged', 'journal', 'moved-old', 'swapped', 'done'] as const;
+/** The phases of a write by atomic exchange (there is no `moved-old`: the swap is one step). */
+export const EXCHANGE_PHASES: readonly WritePhase[] = WRITE_PHASES.filter((p) => p !== 'moved-old');
 export type WritePhase = typeof WRITE_PHASES[number];
 
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
@@ -371,7 +376,22 @@ export function writeTree(outDir: string, files: ReadonlyMap<string, string>, ro
       fs.rmSync(work, { recursive: true, force: true });
       throw e;
     }
-    // The swap: from here on a failure is undone, a kill is completed by the next run's recovery.
+    // The swap. With an atomic exchange the folder is the old tree before the call and the new one after it; the
+    // work folder then holds the old tree (a kill before its removal leaves it to the next run's recovery).
+    if (existed) {
+      const exchanged = exchangeDirs(newDir, real);
+      if (exchanged.ok) {
+        phase('swapped');
+        guard('remove the previous tree', work, () => fs.rmSync(work, { recursive: true, force: true }));
+        phase('done');
+        return true;
+      }
+      if (!exchanged.unsupported) {
+        fs.rmSync(work, { recursive: true, force: true });
+        throw outputFault({ code: exchanged.code, path: real, message: `the atomic exchange failed (${exchanged.code})` }, 'replace the output folder', real);
+      }
+    }
+    // Two renames: from here on a failure is undone, a kill is completed by the next run's recovery.
     if (existed) {
       try {
         fs.renameSync(real, oldDir);
