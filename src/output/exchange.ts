@@ -38,7 +38,6 @@ function bind(): typeof bound {
   }
   try {
     // Loaded at run time and kept out of the CLI bundle (a native module): see scripts/cli-bundle.js.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const koffi = require('koffi') as typeof import('koffi');
     const libc = koffi.load('libc.so.6');
     const renameat2 = libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)') as Renameat2;
