@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as yaml from 'yaml';
 import { find, objectsOf, podOf } from './util';
 
 /**
@@ -110,5 +111,63 @@ describe('storage of each procedure (issue 15 point 8)', () => {
       'spark.sql.catalog.lake.io-impl': 'org.apache.iceberg.aws.s3.S3FileIO',
     });
     expect(c.env.map((e: any) => e.name)).toEqual(expect.arrayContaining(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']));
+  });
+});
+
+/**
+ * The log alert that names the table: the rule's LogQL pipeline, applied step by step (line filter, `json log`,
+ * `line_format "{{.log}}"`, `regexp`, label filter) to the real script's stderr wrapped as Fluent Bit ships it
+ * (`Line_Format json`: the CRI parser's text under `log`).
+ */
+describe('the alert names the failed table (issue 15 point 8)', () => {
+  const objs = objectsOf('prod');
+  const rules = (yaml.parse(find(objs, 'ConfigMap', 'loki-rules').data['platform-alerts.yaml']) as any).groups
+    .flatMap((g: any) => g.rules);
+  const rule = rules.find((r: any) => r.alert === 'IcebergMaintenanceTableFailed');
+
+  /** The series the rule's pipeline gives for these log records: `table procedure` per matching line. */
+  function seriesOf(records: Array<Record<string, unknown>>): string[] {
+    const m = /^sum by \(namespace, table, procedure\) \(count_over_time\((\{[^}]*\}) \|= "([^"]*)" \| json log="log" \| line_format "\{\{\.log\}\}" \| regexp "([^"]*)" \| table != "" \[1h\]\)\) > 0$/.exec(rule.expr);
+    expect(m).not.toBeNull();
+    const [, , contains, re] = m!;
+    const regexp = new RegExp(re.replace(/\(\?P</g, '(?<'));
+    return records
+      .map((r) => JSON.stringify(r))
+      .filter((line) => line.includes(contains))
+      .map((line) => (JSON.parse(line) as { log: string }).log)
+      .map((text) => regexp.exec(text)?.groups)
+      .filter((g): g is Record<string, string> => !!g && g.table !== '')
+      .map((g) => `${g.table} ${g.procedure}`);
+  }
+
+  test('the rule selects the CronJob container\'s log in the environment\'s namespace, and goes to the declared Alertmanager', () => {
+    const cron = find(objs, 'CronJob', 'iceberg-compaction');
+    const container = podOf(cron).containers[0].name;
+    expect(rule.expr).toContain(`{namespace="${cron.metadata.namespace}", container="${container}"}`);
+    expect(rule.labels).toEqual({ severity: 'warning' });
+    expect(rule.annotations.summary).toContain('{{ $labels.table }}');
+    const loki = find(objs, 'Deployment', 'loki');
+    const config = yaml.parse(find(objs, 'ConfigMap', 'loki-config').data['loki.yaml']) as any;
+    // The local store reads <rules_directory>/<tenant>/<file>; without auth the tenant is `fake`.
+    const mount = podOf(loki).containers[0].volumeMounts.find((v: any) => v.name === 'rules');
+    expect(mount.mountPath).toBe(`${config.common.storage.filesystem.rules_directory}/fake`);
+    expect(podOf(loki).volumes.find((v: any) => v.name === 'rules').configMap.name).toBe('loki-rules');
+    expect(config.auth_enabled).toBe(false);
+    expect(config.ruler).toMatchObject({
+      alertmanager_url: 'http://kube-prometheus-stack-alertmanager.monitoring.svc.cluster.local:9093',
+      enable_alertmanager_v2: true,
+    });
+    // Every path Loki writes is on its volume (the root file system is read-only).
+    expect(config.ruler.rule_path).toMatch(/^\/loki\//);
+    expect(config.ruler.wal.dir).toMatch(/^\/loki\//);
+  });
+
+  t('regression: a failing procedure gives one alert series naming the table and procedure; a clean run gives none', () => {
+    const failed = run('expire_snapshots:`sales`.`orders`');
+    expect(failed.status).toBe(1);
+    const records = (out: string, stream: string) => out.split('\n').filter(Boolean).map((log) => ({ time: '2026-12-02T03:00:00Z', stream, logtag: 'F', log }));
+    expect(seriesOf([...records(failed.stdout, 'stdout'), ...records(failed.stderr, 'stderr')])).toEqual(['sales.orders expire_snapshots']);
+    const clean = run('');
+    expect(seriesOf([...records(clean.stdout, 'stdout'), ...records(clean.stderr, 'stderr')])).toEqual([]);
   });
 });

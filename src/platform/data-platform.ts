@@ -70,7 +70,8 @@ export class DataPlatform extends Construct {
     add(c.iceberg.restCatalog.enabled, () => new IcebergRestCatalog(this, 'iceberg-rest-catalog', { environment: env, warehouse }));
     let trino: Trino | undefined;
     add(c.trino.enabled, () => (trino = new Trino(this, 'trino', { environment: env, warehouse })));
-    add(c.iceberg.compaction.enabled, () => new IcebergCompactionJob(this, 'iceberg-compaction', { environment: env, warehouse }));
+    let compaction: IcebergCompactionJob | undefined;
+    add(c.iceberg.compaction.enabled, () => (compaction = new IcebergCompactionJob(this, 'iceberg-compaction', { environment: env, warehouse })));
     add(c.redis.enabled, () => new Redis(this, 'redis', { environment: env }));
     add(c.superset.enabled, () => new SupersetSecrets(this, 'superset-secrets', { environment: env }));
     add(c.superset.enabled, () => new Superset(this, 'superset', {
@@ -82,7 +83,7 @@ export class DataPlatform extends Construct {
     add(c.apiGateway.enabled, () => new GraphqlGateway(this, 'api-gateway', { environment: env }));
     add(c.sparkHistory.enabled, () => new SparkHistoryServer(this, 'spark-history', { environment: env }));
     add(c.doris.enabled, () => new Doris(this, 'doris', { environment: env }));
-    add(c.logging.enabled, () => new Logging(this, 'logging', { environment: env }));
+    add(c.logging.enabled, () => new Logging(this, 'logging', { environment: env, logAlerts: compaction ? [compaction.logAlerts] : [] }));
     add(c.backup.enabled, () => new Backups(this, 'backup', { environment: env }));
     add(c.grafana.enabled, () => new Grafana(this, 'grafana', {
       environment: env,

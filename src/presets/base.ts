@@ -32,6 +32,8 @@ export function baseExternal(sharedSuffix = ''): NonNullable<EnvironmentInput['e
       'postgres-shared': { service: 'postgres-shared-service', port: 5432 },
       // The cluster's Prometheus (kube-prometheus-stack, release `kube-prometheus-stack`); not deployed here.
       'prometheus': { service: 'kube-prometheus-stack-prometheus', namespace: 'monitoring', port: 9090 },
+      // Its Alertmanager (same release): Loki's ruler sends the log alerts there.
+      'alertmanager': { service: 'kube-prometheus-stack-alertmanager', namespace: 'monitoring', port: 9093 },
       // The Kubernetes API, as Fluent Bit's kubernetes filter reaches it.
       'kubernetes-api': { service: 'kubernetes', namespace: 'default', port: 443 },
     },

@@ -6,6 +6,7 @@ import { Image } from '../../core/image';
 import { Deviation } from '../../core/security';
 import { httpProbe } from '../../core/workload';
 import type { EnvironmentConfig } from '../../config/schema';
+import { LogAlertGroup, LOKI_SINGLE_TENANT, lokiRulesFile } from './log-alerts';
 
 /** Loki's Service (`loki` in prod, with the environment's `sharedObjectSuffix` elsewhere) in the logging namespace. */
 export function lokiServiceFor(env: EnvironmentConfig): ServiceDescriptor<'http' | 'grpc'> {
@@ -29,7 +30,16 @@ export interface LoggingProps extends PlatformComponentProps {
    * @default docker.io/fluent/fluent-bit:2.2.3
    */
   readonly fluentBitImage?: string;
+  /**
+   * Alerts Loki's ruler evaluates over the logs and sends to the environment's Alertmanager (the external service
+   * `alertmanager`), e.g. the Iceberg maintenance alert that names the failed table (`IcebergCompactionJob.logAlerts`).
+   * @default - none: no rule file, and Loki's ruler has nothing to evaluate
+   */
+  readonly logAlerts?: readonly LogAlertGroup[];
 }
+
+/** Where Loki's local rule store reads rules from when the platform gives it alerts (`<dir>/<tenant>/<file>`). */
+export const LOKI_RULES_DIR = '/var/loki/rules';
 
 const LOKI_UID = 10001;
 /** Where Fluent Bit keeps its tail offsets on the node, so a restarted pod resumes instead of re-reading or skipping. */
@@ -72,7 +82,13 @@ export class Logging extends PlatformComponent {
     const configName = this.sharedName('loki-config');
     const dataName = this.sharedName('loki-data');
     const { http, grpc } = this.loki.ports;
-    this.addConfigMap(configName, { 'loki.yaml': lokiConfig(http, grpc, cfg.retention) }, role, version, namespace);
+    const alerts = (props.logAlerts ?? []).filter((g) => g.rules.length > 0);
+    // The rules ConfigMap is mounted as the tenant's directory itself: the local store takes every directory
+    // under rules_directory for a tenant, so a ConfigMap's own `..data` folders must not sit at that level.
+    const rulesName = this.sharedName('loki-rules');
+    const ruler = alerts.length > 0 ? { alertmanagerUrl: this.externalEndpoint('alertmanager').url('http') } : undefined;
+    this.addConfigMap(configName, { 'loki.yaml': lokiConfig(http, grpc, cfg.retention, ruler) }, role, version, namespace);
+    if (ruler) this.addConfigMap(rulesName, { 'platform-alerts.yaml': lokiRulesFile(alerts) }, role, version, namespace);
     this.addPersistentVolumeClaim({ name: dataName, role, version, namespace }, cfg.storage);
     const selector = { app: name };
     this.addService(this.loki, { selector, role, version });
@@ -84,6 +100,7 @@ export class Logging extends PlatformComponent {
         volumes: [
           { name: 'config', configMap: { name: configName } },
           { name: 'storage', persistentVolumeClaim: { claimName: dataName } },
+          ...(ruler ? [{ name: 'rules', configMap: { name: rulesName } }] : []),
         ],
         containers: [{
           name: 'loki',
@@ -96,6 +113,7 @@ export class Logging extends PlatformComponent {
           mounts: [
             { name: 'config', mountPath: '/etc/loki', readOnly: true },
             { name: 'storage', mountPath: '/loki' },
+            ...(ruler ? [{ name: 'rules', mountPath: `${LOKI_RULES_DIR}/${LOKI_SINGLE_TENANT}`, readOnly: true }] : []),
           ],
           livenessProbe: httpProbe('/ready', 'http', { initialDelaySeconds: 45, periodSeconds: 10 }),
           readinessProbe: httpProbe('/ready', 'http', { initialDelaySeconds: 45, periodSeconds: 10 }),
@@ -172,8 +190,21 @@ export class Logging extends PlatformComponent {
   }
 }
 
-/** Loki single-binary configuration: filesystem storage under /loki (the volume) and compactor retention. */
-export function lokiConfig(httpPort: number, grpcPort: number, retention: string): string {
+/**
+ * Loki single-binary configuration: filesystem storage under /loki (the volume) and compactor retention. With
+ * `ruler`, the rules come from LOKI_RULES_DIR (the rules ConfigMap) and firing alerts go to that Alertmanager over
+ * its v2 API (Alertmanager 0.27 removed v1; Loki 2.9 defaults to v1).
+ */
+export function lokiConfig(httpPort: number, grpcPort: number, retention: string, ruler?: { alertmanagerUrl: string }): string {
+  const rulerBlock = ruler ? `
+ruler:
+  alertmanager_url: ${ruler.alertmanagerUrl}
+  enable_alertmanager_v2: true
+  evaluation_interval: 1m
+  rule_path: /loki/rules-temp
+  wal:
+    dir: /loki/ruler-wal
+` : '';
   return `auth_enabled: false
 
 server:
@@ -185,7 +216,7 @@ common:
   storage:
     filesystem:
       chunks_directory: /loki/chunks
-      rules_directory: /loki/rules
+      rules_directory: ${ruler ? LOKI_RULES_DIR : '/loki/rules'}
   replication_factor: 1
   ring:
     kvstore:
@@ -216,7 +247,7 @@ compactor:
   retention_enabled: true
   retention_delete_delay: 2h
   retention_delete_worker_count: 150
-`;
+${rulerBlock}`;
 }
 
 /** The Fluent Bit pipeline: tail the given namespaces' container logs, add pod metadata, ship to Loki. */
