@@ -36,6 +36,34 @@ function writeGeneration(out: string, gen: string, root = 'dev') {
 /** What a fresh run leaves beside the output: nothing but the folder itself. */
 const leftovers = (out: string) => fs.readdirSync(path.dirname(out)).filter((f) => f.startsWith(`.${path.basename(out)}.`));
 
+/** An old tree (with a foreign folder the synth does not own), and a child writing a new one, SIGKILLed at `phase`. */
+function killDuring(phase: string, env: Record<string, string> = {}) {
+  const out = path.join(tmp(), 'charts-out');
+  writeGeneration(out, 'old');
+  fs.mkdirSync(path.join(out, 'foreign'));
+  fs.writeFileSync(path.join(out, 'foreign', 'keep.txt'), 'kept\n');
+  const killed = runChild(out, 'new', { ...env, PLATFORM_SYNTH_KILL_AT: phase });
+  expect(killed.signal).toBe('SIGKILL');
+  return { out, work: sideNames(out).work };
+}
+
+/**
+ * Recovers as the next run would, then checks: the tree is `expected`, the foreign folder survived, nothing is
+ * left beside the folder, and the next write proceeds (the dead writer's lock is stale) and leaves nothing behind.
+ */
+function recoverAndContinue(out: string, work: string, expected: string) {
+  const hadWork = fs.existsSync(work);
+  const recovered = recoverOutput(resolveOutputDir(out));
+  if (hadWork) expect(recovered).toEqual(expect.any(String));
+  else expect(recovered).toBeUndefined();
+  expect(generationOf(out, 'dev')).toBe(expected);
+  expect(fs.readFileSync(path.join(out, 'foreign', 'keep.txt'), 'utf8')).toBe('kept\n');
+  expect(leftovers(out).filter((f) => !f.endsWith('.lock'))).toEqual([]);
+  writeGeneration(out, 'third');
+  expect(generationOf(out, 'dev')).toBe('third');
+  expect(leftovers(out)).toEqual([]);
+}
+
 /** Two renames instead of the atomic exchange (the fallback where renameat2 is missing), for a child. */
 const NO_EXCHANGE = { PLATFORM_SYNTH_NO_EXCHANGE: '1' };
 const exchange = swapMethod();
@@ -55,29 +83,12 @@ describe('output writer: crash-safe replace', () => {
       process.stdout.write(`skipped: no atomic exchange here (${exchange.reason})\n`);
       return;
     }
-    const parent = tmp();
-    const out = path.join(parent, 'charts-out');
-    writeGeneration(out, 'old');
-    fs.mkdirSync(path.join(out, 'foreign'));
-    fs.writeFileSync(path.join(out, 'foreign', 'keep.txt'), 'kept\n');
-    const killed = runChild(out, 'new', { PLATFORM_SYNTH_KILL_AT: phase });
-    expect(killed.signal).toBe('SIGKILL');
+    const { out, work } = killDuring(phase);
     // Right after the kill, before any recovery: the folder is one whole generation, whatever the phase.
-    const before = generationOf(out, 'dev');
-    expect(['old', 'new']).toContain(before);
     // Up to the journal the exchange has not happened; from `swapped` on it has.
+    const before = generationOf(out, 'dev');
     expect(before).toBe(['swapped', 'done'].includes(phase) ? 'new' : 'old');
-    const { work } = sideNames(out);
-    const hadWork = fs.existsSync(work);
-    const recovered = recoverOutput(resolveOutputDir(out));
-    if (hadWork) expect(recovered).toEqual(expect.any(String));
-    else expect(recovered).toBeUndefined();
-    expect(generationOf(out, 'dev')).toBe(before);
-    expect(fs.readFileSync(path.join(out, 'foreign', 'keep.txt'), 'utf8')).toBe('kept\n');
-    expect(leftovers(out).filter((f) => !f.endsWith('.lock'))).toEqual([]);
-    writeGeneration(out, 'third');
-    expect(generationOf(out, 'dev')).toBe('third');
-    expect(leftovers(out)).toEqual([]);
+    recoverAndContinue(out, work, before);
   }, 30000);
 
   // A watcher process stats a file of the tree in a tight loop while writers swap it. With two renames and a
@@ -125,16 +136,9 @@ describe('output writer: crash-safe replace', () => {
   }, 60000);
 
   test.each(WRITE_PHASES)('regression: a synth killed (SIGKILL) at phase %s of a two-rename swap (no exchange) leaves the old tree or the new one, and the next run recovers and leaves nothing behind', (phase) => {
-    const parent = tmp();
-    const out = path.join(parent, 'charts-out');
-    writeGeneration(out, 'old');
-    fs.mkdirSync(path.join(out, 'foreign'));
-    fs.writeFileSync(path.join(out, 'foreign', 'keep.txt'), 'kept\n');
-    const killed = runChild(out, 'new', { ...NO_EXCHANGE, PLATFORM_SYNTH_KILL_AT: phase });
-    expect(killed.signal).toBe('SIGKILL');
+    const { out, work } = killDuring(phase, NO_EXCHANGE);
     // Right after the kill: the path holds the old tree or the new one, except between the two renames, where
     // the journal names the complete new tree (and any reader's recovery puts it in place).
-    const { work } = sideNames(out);
     if (phase === 'moved-old') {
       expect(fs.existsSync(out)).toBe(false);
       expect(fs.existsSync(path.join(work, 'journal'))).toBe(true);
@@ -142,21 +146,8 @@ describe('output writer: crash-safe replace', () => {
     } else {
       expect(['old', 'new']).toContain(generationOf(out, 'dev'));
     }
-    const hadWork = fs.existsSync(work);
-    const recovered = recoverOutput(resolveOutputDir(out));
-    if (hadWork) expect(recovered).toEqual(expect.any(String));
-    else expect(recovered).toBeUndefined();
-    const after = generationOf(out, 'dev');
-    expect(['old', 'new']).toContain(after);
     // Before the first rename the staging is dropped (roll back); after it the swap is completed (roll forward).
-    if (['moved-old', 'swapped', 'done'].includes(phase)) expect(after).toBe('new');
-    if (['locked', 'staging', 'staged', 'journal'].includes(phase)) expect(after).toBe('old');
-    expect(fs.readFileSync(path.join(out, 'foreign', 'keep.txt'), 'utf8')).toBe('kept\n');
-    expect(leftovers(out).filter((f) => !f.endsWith('.lock'))).toEqual([]);
-    // The next write proceeds (the dead writer's lock is stale) and leaves nothing behind.
-    writeGeneration(out, 'third');
-    expect(generationOf(out, 'dev')).toBe('third');
-    expect(leftovers(out)).toEqual([]);
+    recoverAndContinue(out, work, ['moved-old', 'swapped', 'done'].includes(phase) ? 'new' : 'old');
   }, 30000);
 
   test('regression: synths killed at random moments (slow writes) always leave a complete tree after recovery', async () => {
