@@ -45,6 +45,10 @@ export type {
 // Building blocks for your own components.
 export { PlatformComponent } from './core/component';
 export type { PlatformComponentProps } from './core/component';
+export type {
+  CronJobOptions, DaemonSetOptions, DeploymentOptions, DiscoverableHealthOptions, DiscoverableOptions, HorizontalPodAutoscalerOptions,
+  JobOptions, PodDisruptionBudgetOptions, ServiceOptions, StatefulSetOptions, VolumeClaimTemplateOptions, WorkloadLabels,
+} from './core/component';
 export { Image } from './core/image';
 export type { ImageProps } from './core/image';
 export type { Deviation, DeviationKind } from './core/security';
