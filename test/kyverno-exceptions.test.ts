@@ -103,6 +103,21 @@ describe('KyvernoExceptions on its own', () => {
     }))).toThrow(/environment 'dev', component 'policy-exceptions', librarySets: is given together with policies.*give librarySets to the PlatformPolicies, or leave out policies/);
   });
 
+  test('next to a PlatformPolicies it was not given, it refuses to generate against other policies than that one runs', () => {
+    const { app } = consumerApp('dev', (a, environment) => {
+      new PlatformPolicies(a, 'platform-policies', { environment, librarySets: ['pod-security-baseline'] });
+      return new KyvernoExceptions(a, 'policy-exceptions', { environment, librarySets: ['pod-security-restricted'] });
+    });
+    expect(() => app.synth()).toThrow(/environment 'dev', component 'policy-exceptions', policies: the PlatformPolicies 'platform-policies' in its scope runs policies the exceptions do not cover \(disallow-host-path, disallow-capabilities, .*\) and not the policies .*require-run-as-nonroot.* the exceptions name\. Fix: pass that PlatformPolicies as the policies prop \(or give both the same librarySets\)/);
+    // with the same library sets (here: the environment's for both) it generates
+    const same = consumerApp('dev', (a, environment) => {
+      new PlatformPolicies(a, 'platform-policies', { environment });
+      return new KyvernoExceptions(a, 'policy-exceptions', { environment });
+    });
+    expect(() => same.app.synth()).not.toThrow();
+    expect(exceptionsOf(same.exceptions).length).toBe(2);
+  });
+
   test('a workload that violates a policy without declaring the deviation fails the synth, naming the workload and the fix', () => {
     const { app } = consumerApp('dev', (a, environment) => new KyvernoExceptions(a, 'policy-exceptions', { environment }), true);
     let err: unknown;

@@ -37,8 +37,9 @@ export interface KyvernoExceptionsProps extends PlatformComponentProps {
  * workload that needs one, with exactly the policies and rules its pods violate, plus one for the pods (and Jobs)
  * its controller creates. Generated when the chart is rendered, so every workload registered in the graph is
  * covered whatever the order of construction. Rendering fails (listing every problem) when a workload violates a
- * policy without a declared deviation, when a declared deviation is flagged by no policy in use, or when an
- * exception in the scope names an undefined policy or rule.
+ * policy without a declared deviation, when a declared deviation is flagged by no policy in use, when an
+ * exception in the scope names an undefined policy or rule, or when a `PlatformPolicies` in the scope runs other
+ * policies than the exceptions are generated against (pass it as `policies`).
  *
  * @example
  * const environment = loadEnvironment('staging');
@@ -92,10 +93,30 @@ export class KyvernoExceptions extends PlatformComponent {
     const all: ExceptionJson[] = this.graph.platformScope.node.findAll()
       .filter((o): o is ApiObject => o instanceof ApiObject && o.kind === 'PolicyException')
       .map((o) => manifestOf(o) as ExceptionJson);
-    const problems = [...plan.problems, ...checkExceptionNames(all, policies)];
+    const problems = [...plan.problems, ...checkExceptionNames(all, policies), ...this.policiesMismatch()];
     if (problems.length > 0) {
       throw new PlatformValidationError(`environment '${this.environment.name}': the Kyverno policy exceptions cannot be generated`, problems);
     }
+  }
+
+  /**
+   * A `PlatformPolicies` in the same scope must run exactly the policies the exceptions are generated against
+   * (else, under Enforce, a pod is blocked by a library policy its exception does not name): a problem for each
+   * one that differs, e.g. built with other `librarySets` and not passed as `policies`.
+   */
+  private policiesMismatch(): string[] {
+    const ours = new Set(this.policiesInUse.map((p) => p.name));
+    return this.graph.platformScope.node.findAll()
+      .filter((c): c is PlatformPolicies => PlatformComponent.isPlatformComponent(c) && c.component === 'platform-policies')
+      .flatMap((p) => {
+        const theirs = new Set(p.policiesInUse.map((x) => x.name));
+        const uncovered = [...theirs].filter((n) => !ours.has(n));
+        const extra = [...ours].filter((n) => !theirs.has(n));
+        if (uncovered.length === 0 && extra.length === 0) return [];
+        return [`${this.where('policies')}: the PlatformPolicies '${p.node.path}' in its scope runs ${uncovered.length ? `policies the exceptions do not cover (${uncovered.join(', ')})` : ''}`
+          + `${uncovered.length && extra.length ? ' and ' : ''}${extra.length ? `not the policies ${extra.join(', ')} the exceptions name` : ''}. `
+          + 'Fix: pass that PlatformPolicies as the policies prop (or give both the same librarySets)'];
+      });
   }
 
   public toJson(): any[] {
