@@ -56,6 +56,9 @@ expect redis.k8s.yaml 'name: redis-service'
 expect superset-secrets.k8s.yaml 'name: superset-secret'
 expect portal-services.k8s.yaml 'services.json'
 expect iceberg-compaction.k8s.yaml 'kind: CronJob'
+# The exceptions for the deviations the app's workloads declare (DolphinScheduler's servers run as root).
+expect policy-exceptions.k8s.yaml 'name: dolphinscheduler-api-deployment'
+expect policy-exceptions.k8s.yaml 'policyName: require-non-root-staging'
 # The portal registry is a Lazy value: with two cdk8s copies it was "can't render non-simple object of type 'Lazy'".
 expect portal-services.k8s.yaml 'trino-coordinator.data-platform-staging.svc.cluster.local'
 echo "   cdk8s synth wrote $(ls "$out" | wc -l) files: $(ls "$out" | tr '\n' ' ')"

@@ -45,6 +45,10 @@ export type {
 // Building blocks for your own components.
 export { PlatformComponent } from './core/component';
 export type { PlatformComponentProps } from './core/component';
+export type {
+  CronJobOptions, DaemonSetOptions, DeploymentOptions, DiscoverableHealthOptions, DiscoverableOptions, HorizontalPodAutoscalerOptions,
+  JobOptions, PodDisruptionBudgetOptions, ServiceOptions, StatefulSetOptions, VolumeClaimTemplateOptions, WorkloadLabels,
+} from './core/component';
 export { Image } from './core/image';
 export type { ImageProps } from './core/image';
 export type { Deviation, DeviationKind } from './core/security';
@@ -101,8 +105,10 @@ export { Doris, DORIS_FE_SERVICE } from './components/doris/doris';
 export type { DorisProps } from './components/doris/doris';
 
 // The platform layer: derived from the whole graph.
-export { PlatformPolicies, PolicyExceptions } from './platform/policies/policies';
-export type { PlatformPoliciesProps, PolicyExceptionsProps } from './platform/policies/policies';
+export { PlatformPolicies } from './platform/policies/policies';
+export type { PlatformPoliciesProps } from './platform/policies/policies';
+export { KyvernoExceptions, PolicyExceptions } from './platform/policies/kyverno-exceptions';
+export type { KyvernoExceptionsProps, PolicyExceptionsProps } from './platform/policies/kyverno-exceptions';
 export { PlatformIngresses } from './platform/network/ingress';
 export { PlatformNetworkPolicies } from './platform/network/network-policies';
 export { ArgoCdApplications } from './platform/gitops/argocd';

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { PlatformComponent } from '../src/core/component';
+import { Construct } from 'constructs';
+import { PlatformComponent, PlatformComponentProps } from '../src/core/component';
 import { PlatformConfigError } from '../src/core/errors';
 import { Image } from '../src/core/image';
 import { defaultSelector, sanitizeLabelValue, standardLabels } from '../src/core/labels';
@@ -21,6 +22,87 @@ describe('PlatformComponent', () => {
     expect(plain instanceof PlatformComponent).toBe(true); // the cdk8s quirk this guards against
     expect(PlatformComponent.isPlatformComponent(plain)).toBe(false);
     expect(PlatformComponent.isPlatformComponent(zk)).toBe(true);
+  });
+
+  test('the object builders are protected: outside a subclass they do not compile (tsc checks the @ts-expect-error lines)', () => {
+    const zk = new ZooKeeper(new App(), 'zookeeper', { environment: loadEnvironment('dev') });
+    const id = { name: 'x', role: 'x', version: '1' };
+    const pod = { containers: [] };
+    // Never called: the lines are a compile-time check (npm test runs tsc over test/).
+    const outside = (): unknown[] => [
+      // @ts-expect-error protected
+      zk.addService({ component: 'zookeeper', name: 'x', ports: {} }, { selector: {}, role: 'x', version: '1' }),
+      // @ts-expect-error protected
+      zk.addConfigMap('x', {}, 'x', '1'),
+      // @ts-expect-error protected
+      zk.addDeployment(id, { replicas: 1, pod }),
+      // @ts-expect-error protected
+      zk.addStatefulSet(id, { replicas: 1, serviceName: 'x', pod }),
+      // @ts-expect-error protected
+      zk.addJob(id, { pod }),
+      // @ts-expect-error protected
+      zk.addCronJob(id, { schedule: '0 3 * * *', pod }),
+      // @ts-expect-error protected
+      zk.addDaemonSet(id, { pod }),
+      // @ts-expect-error protected
+      zk.addPersistentVolumeClaim(id, '1Gi'),
+      // @ts-expect-error protected
+      zk.addPodDisruptionBudget(id),
+      // @ts-expect-error protected
+      zk.addHorizontalPodAutoscaler(id, { name: 'x', minReplicas: 1, maxReplicas: 2, targetCpuUtilization: 80 }),
+    ];
+    expect(typeof outside).toBe('function');
+    // Identity, labels and graph wiring stay public (other constructs label their objects and read endpoints).
+    expect(zk.labelsFor('server', '3.8.4')['app.kubernetes.io/instance']).toBe('zookeeper-dev');
+    expect(zk.sharedName('x')).toBe('x-dev');
+  });
+
+  /** A subclass building one object of each kind with only the required options: the documented defaults. */
+  class Builders extends PlatformComponent {
+    constructor(scope: Construct, props: PlatformComponentProps) {
+      super(scope, 'builders', 'builders', props);
+      const id = { name: 'b', role: 'test', version: '1' };
+      const pod = { containers: [{ name: 'c', image: Image.parse('docker.io/library/busybox:1.36.1'),
+        resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '10m', memory: '16Mi' } }, security: { uid: 1000 } }] };
+      this.addService({ component: 'builders', name: 'b', ports: { http: 80 } }, { selector: { app: 'b' }, role: 'test', version: '1' });
+      this.addDeployment(id, { replicas: undefined, pod });
+      this.addStatefulSet({ ...id, name: 's' }, { replicas: 1, serviceName: 'b', pod, volumeClaims: [{ name: 'data', size: '1Gi' }] });
+      this.addJob({ ...id, name: 'j' }, { pod });
+      this.addCronJob({ ...id, name: 'cj' }, { schedule: '0 3 * * *', pod });
+      this.addDaemonSet({ ...id, name: 'd' }, { pod });
+      this.addPodDisruptionBudget(id);
+      this.addHorizontalPodAutoscaler(id, { name: 'b', minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
+    }
+  }
+
+  test('the builders apply the defaults their option interfaces document', () => {
+    const environment = loadEnvironment('dev');
+    const b = new Builders(new App(), { environment });
+    const by = (kind: string, name: string) => b.toJson().find((o) => o.kind === kind && o.metadata.name === name);
+    expect(by('Service', 'b').spec).toMatchObject({ type: 'ClusterIP', selector: { app: 'b' } });
+    expect(by('Service', 'b').spec.clusterIP).toBeUndefined(); // headless: false
+    expect(by('Service', 'b').spec.publishNotReadyAddresses).toBeUndefined();
+    const deployment = by('Deployment', 'b');
+    expect(deployment.spec.replicas).toBeUndefined(); // left to the autoscaler
+    expect(deployment.spec.strategy).toBeUndefined();
+    expect(deployment.spec.template.metadata.annotations).toBeUndefined();
+    expect(deployment.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'builders', 'app.kubernetes.io/instance': 'builders-dev', 'app.kubernetes.io/component': 'test' });
+    const sts = by('StatefulSet', 's');
+    expect([sts.spec.podManagementPolicy, sts.spec.revisionHistoryLimit]).toEqual([undefined, undefined]);
+    expect(sts.spec.volumeClaimTemplates).toEqual([{ metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: environment.storageClass, resources: { requests: { storage: '1Gi' } } } }]);
+    const job = by('Job', 'j');
+    expect([job.spec.backoffLimit, job.spec.activeDeadlineSeconds, job.spec.ttlSecondsAfterFinished, job.spec.template.spec.restartPolicy])
+      .toEqual([3, 1800, undefined, 'Never']);
+    const cron = by('CronJob', 'cj');
+    expect([cron.spec.concurrencyPolicy, cron.spec.startingDeadlineSeconds, cron.spec.timeZone, cron.spec.suspend]).toEqual(['Forbid', 3600, undefined, undefined]);
+    expect([cron.spec.jobTemplate.spec.backoffLimit, cron.spec.jobTemplate.spec.activeDeadlineSeconds]).toEqual([1, 10800]);
+    expect(by('DaemonSet', 'd').spec.template.spec.tolerations).toBeUndefined();
+    expect(by('PodDisruptionBudget', 'b').spec.maxUnavailable).toBe(1);
+    expect(by('HorizontalPodAutoscaler', 'b').spec).toMatchObject({ minReplicas: 1, maxReplicas: 3, scaleTargetRef: { kind: 'Deployment', name: 'b' } });
+    // every workload is recorded in the graph, as the policy exceptions and network policies need
+    expect(b.graph.workloads.map((w) => `${w.kind}/${w.name}`).sort()).toEqual(['CronJob/cj', 'DaemonSet/d', 'Deployment/b', 'Job/j', 'StatefulSet/s']);
   });
 });
 

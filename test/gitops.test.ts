@@ -5,7 +5,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ApiObject } from 'cdk8s';
 import { Image } from '../src/core/image';
-import { PlatformComponent, PlatformComponentProps } from '../src/core/component';
+import { JobOptions, PlatformComponent, PlatformComponentProps, WorkloadIdentity } from '../src/core/component';
 import { PlatformConfigError, PlatformValidationError } from '../src/core/errors';
 import { PlatformGraph, ServiceDescriptor } from '../src/core/graph';
 import { loadEnvironment } from '../src/config/values';
@@ -34,6 +34,13 @@ class Fake extends PlatformComponent {
     this.addService(Fake.service(name), { selector: { app: name }, role: 'x', version: '1' });
     for (const u of props.uses ?? []) this.endpoint(Fake.service(u), 'http');
     props.build?.(this);
+  }
+  /** The protected builders a test's `build` callback uses. */
+  public job(id: WorkloadIdentity, opts: JobOptions): void {
+    this.addJob(id, opts);
+  }
+  public configMap(name: string, data: Record<string, string>): void {
+    this.addConfigMap(name, data, 'x', '1');
   }
 }
 
@@ -169,7 +176,7 @@ describe('Argo CD app-of-apps', () => {
 
   test('one-off Jobs are hooks with a delete policy (a plain Job becomes a Sync hook); the existing init Jobs keep their phase', () => {
     const { objects } = fakePlatform({ jobs: { build: (c) => {
-      c.addJob({ name: 'plain', role: 'init', version: '1' }, { pod: { containers: [{ name: 'x', image: BUSYBOX, resources: c.environment.resourcePresets.small, security: { uid: 1000 } }] } });
+      c.job({ name: 'plain', role: 'init', version: '1' }, { pod: { containers: [{ name: 'x', image: BUSYBOX, resources: c.environment.resourcePresets.small, security: { uid: 1000 } }] } });
     } } });
     const job = objects.find((o) => o.manifest.kind === 'Job')!;
     expect(job.manifest.metadata.annotations).toMatchObject({ [ARGOCD.hook]: 'Sync', [ARGOCD.hookDeletePolicy]: 'BeforeHookCreation' });
@@ -187,8 +194,8 @@ describe('Argo CD app-of-apps', () => {
 
   test('a PreSync hook that needs a ConfigMap its own Application creates later fails the synth', () => {
     expect(() => fakePlatform({ bad: { build: (c) => {
-      c.addConfigMap('settings', { a: '1' }, 'x', '1');
-      c.addJob({ name: 'early', role: 'init', version: '1', annotations: { [ARGOCD.hook]: 'PreSync' } }, {
+      c.configMap('settings', { a: '1' });
+      c.job({ name: 'early', role: 'init', version: '1', annotations: { [ARGOCD.hook]: 'PreSync' } }, {
         pod: { containers: [{ name: 'x', image: BUSYBOX, resources: c.environment.resourcePresets.small, security: { uid: 1000 },
           env: { A: { configMapKeyRef: { name: 'settings', key: 'a' } } } }] },
       });

@@ -14,7 +14,8 @@ import { SupersetSecrets } from '../components/superset/secrets';
 import { Superset } from '../components/superset/superset';
 import { GraphqlGateway } from '../components/api-gateway/graphql-gateway';
 import { PortalServices } from '../components/portal-services/portal-services';
-import { PlatformPolicies, PolicyExceptions } from './policies/policies';
+import { PlatformPolicies } from './policies/policies';
+import { KyvernoExceptions } from './policies/kyverno-exceptions';
 import { ZooKeeper } from '../components/zookeeper/zookeeper';
 import { Backups, backupScheduleName } from '../components/backup/backup';
 import { Doris } from '../components/doris/doris';
@@ -105,7 +106,7 @@ export class DataPlatform extends Construct {
     // Policies last; the exceptions are generated at render time from every workload in the graph.
     if (c.policies.enabled) {
       const policies = new PlatformPolicies(this, 'platform-policies', { environment: env });
-      list.push(policies, new PolicyExceptions(this, 'policy-exceptions', { environment: env, policies }));
+      list.push(policies, new KyvernoExceptions(this, 'policy-exceptions', { environment: env, policies }));
     }
     this.components = new Map(list.map((p) => [p.component, p]));
     if (props.gitops !== false) {

@@ -254,10 +254,14 @@ export class Trino extends PlatformComponent {
     return { resources, memory };
   }
 
-  /** Renders the ConfigMap and Deployment of one role; returns its memory settings. */
+  /**
+   * Renders the objects of one role: the coordinator's Service (`TRINO_COORDINATOR_SERVICE`, the coordinator
+   * only), its ConfigMap and its Deployment; returns its memory settings.
+   */
   public addNode(role: 'coordinator' | 'worker', ctx: NodeContext, replicas: number, config: Record<string, string>): TrinoMemory {
     const { resources, memory } = this.sizing(role);
     const name = `trino-${role}`;
+    if (role === 'coordinator') this.addService(TRINO_COORDINATOR_SERVICE, { selector: { app: name }, role, version: ctx.version });
     const configMap = `${name}-config`;
     this.addConfigMap(configMap, {
       'config.properties': propertiesFile({
@@ -332,7 +336,6 @@ export class TrinoCoordinatorNode extends Construct {
   constructor(trino: Trino, id: string, ctx: NodeContext) {
     super(trino, id);
     const replicas = trino.environment.components.trino.replicas;
-    trino.addService(TRINO_COORDINATOR_SERVICE, { selector: { app: 'trino-coordinator' }, role: 'coordinator', version: ctx.version });
     this.memory = trino.addNode('coordinator', ctx, replicas.coordinator, {
       'coordinator': 'true',
       'node-scheduler.include-coordinator': String(trino.workerReplicas === 0),

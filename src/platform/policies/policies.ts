@@ -3,13 +3,10 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { guardrailProblems, namespaceDemand, NamespaceDemand } from './guardrails';
 import { Construct } from 'constructs';
-import {
-  ClusterPolicy, ClusterPolicySpecValidationFailureAction, PolicyException,
-} from '../../../imports/kyverno.io';
+import { ClusterPolicy, ClusterPolicySpecValidationFailureAction } from '../../../imports/kyverno.io';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
-import { PlatformValidationError, PlatformConfigError } from '../../core/errors';
-import { ExceptionJson, PolicyInUse, WORKLOAD_KINDS } from './admission';
-import { checkExceptionNames, planExceptions, WorkloadUnderPolicy } from './exceptions';
+import { PlatformValidationError } from '../../core/errors';
+import type { PolicyInUse } from './admission';
 import { LIBRARY_POLICIES, LIBRARY_POLICY_SETS, LibraryPolicySet, PLATFORM_POLICIES } from './rules';
 
 /** The Kyverno release the policies and exceptions are written for (CRDs in ../shared/crds). */
@@ -149,71 +146,6 @@ export class PlatformPolicies extends PlatformComponent {
     if (cfg.quota || cfg.limitRange) {
       const problems = guardrailProblems(this.environment.name, cfg, this.demand());
       if (problems.length > 0) throw new PlatformValidationError(`environment '${this.environment.name}': the namespace guardrails do not fit the platform`, problems);
-    }
-  }
-
-  public toJson(): any[] {
-    this.prepareForSynth();
-    return super.toJson();
-  }
-}
-
-/** Props of `PolicyExceptions`. */
-export interface PolicyExceptionsProps extends PlatformComponentProps {
-  /** The policies the exceptions are generated against. */
-  readonly policies: PlatformPolicies;
-}
-
-/**
- * Kyverno PolicyExceptions (kyverno.io/v2beta1) generated from the deviations every workload of the App
- * declared, written to `charts-out/<env>/policy-exceptions/`: one per workload that needs one, with exactly
- * the policies and rules its pods violate. Generated when the chart is rendered, so every workload
- * registered in the graph is covered whatever the order of construction. Rendering fails (listing every
- * problem) when a workload violates a policy without a declared deviation, when a declared deviation is
- * flagged by no policy in use, or when an exception in the App names an undefined policy or rule.
- */
-export class PolicyExceptions extends PlatformComponent {
-  private readonly policies: PlatformPolicies;
-  private generated = false;
-
-  constructor(scope: Construct, id: string, props: PolicyExceptionsProps) {
-    super(scope, id, 'policy-exceptions', props);
-    this.policies = props.policies;
-  }
-
-  /** The workloads of the App (from the graph) with their synthesized manifests. */
-  public workloads(): WorkloadUnderPolicy[] {
-    const manifests = new Map<string, Record<string, any>>();
-    for (const o of this.graph.platformScope.node.findAll()) {
-      if (!(o instanceof ApiObject) || !(WORKLOAD_KINDS as readonly string[]).includes(o.kind)) continue;
-      const m = manifestOf(o);
-      manifests.set(`${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`, m);
-    }
-    return this.graph.workloads.map((record) => {
-      const manifest = manifests.get(`${record.kind}/${record.namespace}/${record.name}`);
-      if (!manifest) throw new PlatformConfigError(this.where(`${record.kind} ${record.namespace}/${record.name}`), 'is recorded in the graph but not synthesized', 'build workloads with PlatformComponent.podSpec inside the component that records them');
-      return { record, manifest };
-    });
-  }
-
-  /** Generates the exceptions from every workload of the App (called once, before rendering). */
-  public prepareForSynth(): void {
-    if (this.generated) return;
-    this.generated = true;
-    const policies = this.policies.policiesInUse;
-    const plan = planExceptions(this.environment.name, this.workloads(), policies, this.policies.librarySets);
-    for (const e of plan.exceptions) {
-      new PolicyException(this, `PolicyException.${e.namespace}.${e.name}`, {
-        metadata: { ...e.manifest.metadata, labels: this.labelsFor('policy-exception', KYVERNO_VERSION) },
-        spec: e.manifest.spec,
-      });
-    }
-    const all: ExceptionJson[] = this.graph.platformScope.node.findAll()
-      .filter((o): o is ApiObject => o instanceof ApiObject && o.kind === 'PolicyException')
-      .map((o) => manifestOf(o) as ExceptionJson);
-    const problems = [...plan.problems, ...checkExceptionNames(all, policies)];
-    if (problems.length > 0) {
-      throw new PlatformValidationError(`environment '${this.environment.name}': the Kyverno policy exceptions cannot be generated`, problems);
     }
   }
 

@@ -3,8 +3,8 @@
 // with `tsc --strict` (no skipLibCheck) and synthesized with `cdk8s synth`.
 import { App } from 'cdk8s';
 import {
-  BitnamiRedis, DolphinSchedulerStack, IcebergCompactionJob, IcebergRestCatalog, loadEnvironment, MinIO, PortalServices,
-  Superset, SupersetSecrets, TrinoCoordinator, ZooKeeper,
+  BitnamiRedis, DolphinSchedulerStack, IcebergCompactionJob, IcebergRestCatalog, KyvernoExceptions, loadEnvironment, MinIO,
+  PortalServices, Superset, SupersetSecrets, TrinoCoordinator, ZooKeeper,
 } from '@254carbon/data-platform';
 import type { Construct } from 'constructs';
 
@@ -18,7 +18,7 @@ new IcebergRestCatalog(app, 'iceberg-rest-catalog', { environment });
 // Superset reads what SupersetSecrets produces: the platform check refuses an ExternalSecret nothing reads.
 new Superset(app, 'superset', { environment });
 
-// The promised constructs, one line each (KyvernoExceptions joins as one more line when it exists).
+// The promised constructs, one line each.
 const promised: Record<string, Construct> = {
   DolphinSchedulerStack: new DolphinSchedulerStack(app, 'dolphinscheduler', { environment, version: '3.2.2' }),
   TrinoCoordinator: new TrinoCoordinator(app, 'trino', { environment }),
@@ -26,6 +26,7 @@ const promised: Record<string, Construct> = {
   SupersetSecrets: new SupersetSecrets(app, 'superset-secrets', { environment }),
   PortalServices: new PortalServices(app, 'portal-services', { environment }),
   IcebergCompactionJob: new IcebergCompactionJob(app, 'iceberg-compaction', { environment }),
+  KyvernoExceptions: new KyvernoExceptions(app, 'policy-exceptions', { environment }),
 };
 
 app.synth();
