@@ -34,6 +34,18 @@ export type { DorisConfig } from './components/doris/config';
 export type { PoliciesConfig } from './platform/policies/config';
 export type { GitopsConfig } from './platform/gitops/config';
 export type { IngressConfig, NetworkPoliciesConfig } from './platform/network/config';
+// The other sections' types and each section's input side (`...Input`: as written in a definition or overlay),
+// generated from the schema with its TSDoc (src/config/types.generated.ts, `npm run config-types`).
+export type {
+  AuthProxy, AvailabilityConfig, ExplicitResources, ExternalConfig, ExternalDatabase, ExternalService, MinioMigrationConfig,
+  PodPeer, PortalAutoscalingConfig, PresetName, ResourceSpec, SecretStoreConfig,
+  ApiGatewayConfigInput, AuthProxyInput, AvailabilityConfigInput, BackupConfigInput, BackupTargetInput, DolphinSchedulerConfigInput,
+  DorisConfigInput, ExplicitResourcesInput, ExternalConfigInput, ExternalDatabaseInput, ExternalServiceInput, GitopsConfigInput,
+  GrafanaConfigInput, IcebergConfigInput, IngressConfigInput, LoggingConfigInput, MinioConfigInput, MinioMigrationConfigInput,
+  MonitoringConfigInput, NetworkPoliciesConfigInput, PodPeerInput, PoliciesConfigInput, PortalAutoscalingConfigInput,
+  PortalServicesConfigInput, PresetNameInput, RedisConfigInput, ResourceSpecInput, SecretStoreConfigInput, SparkHistoryConfigInput,
+  SupersetConfigInput, TrinoConfigInput, ZooKeeperConfigInput,
+} from './config/types.generated';
 
 // The dependency graph and its descriptors: how components find each other.
 export { PlatformGraph, registerPlatformCheck } from './core/graph';
