@@ -130,3 +130,24 @@ export type { RenderedObject } from './core/manifest';
 export { diffTree, writeTree } from './output/write';
 export type { TreeDiff } from './output/write';
 export { toYaml } from './core/yaml';
+
+// Types the exported API refers to (API Extractor reports none it does not export: docs/API.api.md). Members only the
+// library itself uses carry the TSDoc tag internal instead and are left out of the .d.ts (stripInternal in
+// tsconfig.build.json; tsc strips any declaration with that tag in a comment before it, even a line comment).
+export type { WorkloadIdentity } from './core/component';
+export type { ResourceQuantities } from './core/resources';
+export type { SecurityProfileProps } from './core/security';
+export type { ProbeTiming } from './core/workload';
+export type { StandardLabelProps } from './core/labels';
+export { PUBLIC_HOST_PREFIXES } from './core/hosts';
+export type { PublicHostId } from './core/hosts';
+export type { ImmutableChange, NotInPlaceChange, NotInPlaceRemedy } from './core/immutable';
+export type { JvmSizing } from './components/dolphinscheduler/memory';
+export { MIGRATION_PHASES } from './components/minio/migration';
+export type { MigrationPhase } from './components/minio/migration';
+export type { TrinoNode } from './components/trino/trino';
+export type { IcebergRestCatalogSpec, PostgresCatalogSpec, RenderedCatalog, S3Access } from './components/trino/catalogs';
+export { SUPERSET_LEGACY_SECRET_KEYS, SUPERSET_SECRET_KEYS } from './components/superset/secrets';
+export type { LibraryPolicySet } from './platform/policies/rules';
+export type { WorkloadUnderPolicy } from './platform/policies/exceptions';
+export type { WavePlan } from './platform/gitops/waves';
