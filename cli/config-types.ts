@@ -12,9 +12,12 @@
  * - each property's summary and default are exactly those `schema/values.schema.json` states (the TSDoc of the
  *   zod object literals read with the TypeScript checker, the refinements' messages, the default value or the
  *   `@default` explanation);
- * - `json-schema-to-typescript` turns each section's schema into an interface or type alias (with
- *   `ignoreMinAndMaxItems`: zod's `T[]` stays `T[]`, and `additionalProperties: false` where zod leaves it open,
- *   as `z.infer` has no index signature there).
+ * - `json-schema-to-typescript` (16.0.0) turns each section's schema into an interface or type alias (with
+ *   `ignoreMinAndMaxItems`: zod's `T[]` stays `T[]` instead of a tuple type, and `additionalProperties: false`
+ *   where zod leaves an object open, as `z.infer` has no index signature there). Each section is compiled on its
+ *   own and a reference to another section is written as `tsType` with the property's description: the generator
+ *   drops a property's comment when the property's type is a named declaration (dist/src/generator.js,
+ *   `generateInterface`: `hasComment(...) && !ast.standaloneName`).
  *
  * test/config-types.test.ts proves, at compile time (tsc in npm test), that each generated type equals its zod
  * type: a schema change without regenerating fails the build.
