@@ -3,7 +3,7 @@
  *
  * 1. `tsc` writes the declarations into `.tmp/api/dts`;
  * 2. API Extractor (api-extractor.json) reads them from `src/index.d.ts`: it writes the API report
- *    `docs/API.api.md` (every exported signature, and a warning for each type the API uses but does not export)
+ *    `docs/API.api.md` (every exported signature); a type the API uses but does not export fails the run
  *    and the doc model `.tmp/api/data-platform.api.json`;
  * 3. this program renders the doc model as one page, `docs/API.md`: each export with its kind, TSDoc summary and
  *    signature, and its own members (never the inherited cdk8s `Chart`/`Construct` members) with their summary and
@@ -126,7 +126,23 @@ function main(argv: readonly string[]): number {
   fs.rmSync(path.join(ROOT, '.tmp', 'api', 'dts'), { recursive: true, force: true });
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(ROOT, '.tmp', 'api', 'dts'), '--emitDeclarationOnly'], { stdio: 'inherit' });
   const config = ExtractorConfig.loadFileAndPrepare(path.join(ROOT, 'api-extractor.json'));
-  const result = Extractor.invoke(config, { localBuild: !check, showVerboseMessages: false, messageCallback: (m) => { if (m.category === 'Extractor' && m.messageId === 'ae-forgotten-export') m.handled = true; } });
+  // A type the API uses without exporting it (ae-forgotten-export) fails the run: consumers could not name it.
+  const forgotten: string[] = [];
+  const result = Extractor.invoke(config, {
+    localBuild: !check,
+    showVerboseMessages: false,
+    messageCallback: (m) => {
+      if (m.category === 'Extractor' && m.messageId === 'ae-forgotten-export') {
+        m.handled = true;
+        forgotten.push(`${m.text} (declared in ${path.relative(path.join(ROOT, '.tmp', 'api', 'dts'), m.sourceFilePath ?? '').replace(/\.d\.ts$/, '.ts')})`);
+      }
+    },
+  });
+  if (forgotten.length > 0) {
+    process.stderr.write(`the public API uses ${forgotten.length} type(s) src/index.ts does not export:\n  - ${forgotten.join('\n  - ')}\n` +
+      'Fix: export each from src/index.ts (documented) when consumers use it, or stop exposing it (TSDoc tag internal on the member: stripped from the .d.ts)\n');
+    return 1;
+  }
   if (!result.succeeded) {
     process.stderr.write(`docs/API.api.md is stale (or API Extractor failed). Fix: run npm run api-docs and commit docs/\n`);
     return 1;

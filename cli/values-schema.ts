@@ -8,9 +8,10 @@
  *   refinements: DNS names, cron schedules, limits above requests...) is not dropped silently: the refinement's
  *   own message is appended to the description. Any other unrepresentable zod type makes the generator fail.
  * - the descriptions are the TSDoc comments on the properties of the zod object literals, read with the
- *   TypeScript type checker from the exported type `EnvironmentInput`: the same text an editor shows on hover
- *   and `tsc` writes into the `.d.ts` (TypeScript carries property comments through `z.input`/`z.infer`).
- *   A property's `@default` tag explains a default that is not a plain value (e.g. derived from another key).
+ *   TypeScript type checker from the schema's own input type (`z.input<typeof environmentSchema>`: TypeScript
+ *   carries property comments through `z.input`/`z.infer`). A property's `@default` tag explains a default that is
+ *   not a plain value (e.g. derived from another key). The same texts document the generated interfaces of
+ *   `src/config/types.generated.ts` (`npm run config-types`, cli/config-types.ts).
  *
  * Every property must end up with a description and either a `default` value, a `@default` explanation, or
  * the statement that it is required (no default): the generator fails otherwise, naming the key.
@@ -67,13 +68,28 @@ export function zodValuesSchema(): Json {
 /** The TSDoc of each property of `EnvironmentInput`, by JSON Schema path (`components.trino.replicas.worker`, `*` for map entries, `[]` for list items). */
 export interface PropertyDoc { readonly text: string; readonly defaultTag?: string }
 
-/** Reads the property comments of `EnvironmentInput` with the TypeScript checker (what hover and the .d.ts show). */
-export function readPropertyDocs(schema: Json): Map<string, PropertyDoc> {
-  const program = ts.createProgram([SCHEMA_SOURCE], { strict: true, skipLibCheck: true, noEmit: true, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 });
-  const checker = program.getTypeChecker();
+/** A TypeScript program over the values schema's source (for its TSDoc), created once per run. */
+export interface SchemaProgram { readonly program: ts.Program; readonly checker: ts.TypeChecker }
+let schemaProgram: SchemaProgram | undefined;
+export function createSchemaProgram(): SchemaProgram {
+  if (!schemaProgram) {
+    const program = ts.createProgram([SCHEMA_SOURCE], { strict: true, skipLibCheck: true, noEmit: true, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 });
+    schemaProgram = { program, checker: program.getTypeChecker() };
+  }
+  return schemaProgram;
+}
+
+/**
+ * Reads the property comments of the schema's input type with the TypeScript checker (what hover shows): the type
+ * of `environmentSchema._zod.input`, i.e. `z.input<typeof environmentSchema>` (never the exported `EnvironmentInput`,
+ * which is generated from these very docs).
+ */
+export function readPropertyDocs(schema: Json, { checker, program }: SchemaProgram = createSchemaProgram()): Map<string, PropertyDoc> {
   const source = program.getSourceFile(SCHEMA_SOURCE);
-  const alias = source && ts.forEachChild(source, (n) => (ts.isTypeAliasDeclaration(n) && n.name.text === 'EnvironmentInput' ? n : undefined));
-  if (!alias) throw new PlatformConfigError('src/config/schema.ts', 'has no type EnvironmentInput', 'export type EnvironmentInput = z.input<typeof environmentSchema>');
+  const decl = source && ts.forEachChild(source, (n) => (ts.isVariableStatement(n) ? n.declarationList.declarations.find((d) => ts.isIdentifier(d.name) && d.name.text === 'environmentSchema') : undefined));
+  const zodInternals = decl && checker.getTypeAtLocation(decl.name).getProperty('_zod');
+  const inputSymbol = zodInternals && checker.getTypeOfSymbol(zodInternals).getProperty('input');
+  if (!inputSymbol) throw new PlatformConfigError('src/config/schema.ts', 'has no zod schema environmentSchema', 'export const environmentSchema = z.strictObject({ ... })');
   const docs = new Map<string, PropertyDoc>();
 
   const members = (t: ts.Type): ts.Type[] => (t.isUnion() ? t.types : [t]).filter((m) => !(m.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)));
@@ -101,9 +117,15 @@ export function readPropertyDocs(schema: Json): Map<string, PropertyDoc> {
       if (item) walk(json.items as Json, item, `${at}[]`);
     }
   };
-  walk(schema, checker.getTypeAtLocation(alias.name), '');
+  walk(schema, checker.getTypeOfSymbol(inputSymbol), '');
   return docs;
 }
+
+/**
+ * What the schema says of one property, by path: its summary (the TSDoc text and what is checked beyond the
+ * schema), and its default value or, when the default is not a plain value, the `@default` explanation.
+ */
+export interface PropertyText { readonly summary: string; readonly default?: unknown; readonly defaultTag?: string }
 
 /**
  * Turns the schema of a complete definition into the schema of an overlay: at every depth of maps (not inside
@@ -111,7 +133,7 @@ export function readPropertyDocs(schema: Json): Map<string, PropertyDoc> {
  * property gets its description, default and refinements. Returns the problems (keys without a description or
  * default).
  */
-function toOverlay(json: Json, docs: ReadonlyMap<string, PropertyDoc>, at: string, inList: boolean, problems: string[]): void {
+function toOverlay(json: Json, docs: ReadonlyMap<string, PropertyDoc>, at: string, inList: boolean, problems: string[], texts?: Map<string, PropertyText>): void {
   const refinements = (json['x-refinements'] as string[] | undefined) ?? [];
   delete json['x-refinements'];
   if (refinements.length > 0) {
@@ -120,19 +142,20 @@ function toOverlay(json: Json, docs: ReadonlyMap<string, PropertyDoc>, at: strin
   // zod writes a whole number's bounds as the safe-integer range: say nothing instead.
   if (json.type === 'integer' && json.maximum === Number.MAX_SAFE_INTEGER) delete json.maximum;
   if (json.type === 'integer' && json.minimum === Number.MIN_SAFE_INTEGER) delete json.minimum;
-  for (const alt of [...(json.anyOf ?? []), ...(json.oneOf ?? [])] as Json[]) toOverlay(alt, docs, at, inList, problems);
+  for (const alt of [...(json.anyOf ?? []), ...(json.oneOf ?? [])] as Json[]) toOverlay(alt, docs, at, inList, problems, texts);
   if (json.properties) {
     const required = new Set<string>(json.required ?? []);
     if (!inList) delete json.required;
     for (const [key, sub] of Object.entries(json.properties as Record<string, Json>)) {
       const where = at ? `${at}.${key}` : key;
-      toOverlay(sub, docs, where, inList, problems);
+      toOverlay(sub, docs, where, inList, problems, texts);
       const doc = docs.get(where);
       const parts: string[] = [];
       if (doc?.text) parts.push(doc.text);
       else problems.push(`${where}: no description. Fix: write a TSDoc comment (/** ... */) on the property in its zod object`);
       const { description: checked, default: dflt, ...rest } = sub;
       if (checked) parts.push(checked as string);
+      texts?.set(where, { summary: parts.join(' '), default: dflt, defaultTag: dflt === undefined && !required.has(key) ? doc?.defaultTag : undefined });
       if (dflt === undefined) {
         if (required.has(key)) parts.push(REQUIRED_NOTE);
         else if (doc?.defaultTag) parts.push(`Default: ${doc.defaultTag}${/[.)]$/.test(doc.defaultTag) ? '' : '.'}`);
@@ -143,22 +166,22 @@ function toOverlay(json: Json, docs: ReadonlyMap<string, PropertyDoc>, at: strin
       json.properties[key] = inList ? { ...described, ...rest } : { ...described, anyOf: [rest, { type: 'null' }] };
     }
   }
-  if (json.propertyNames && typeof json.propertyNames === 'object') toOverlay(json.propertyNames as Json, docs, `${at}.*`, inList, problems);
-  if (json.additionalProperties && typeof json.additionalProperties === 'object') toOverlay(json.additionalProperties as Json, docs, `${at}.*`, inList, problems);
-  if (json.items) toOverlay(json.items as Json, docs, `${at}[]`, true, problems);
+  if (json.propertyNames && typeof json.propertyNames === 'object') toOverlay(json.propertyNames as Json, docs, `${at}.*`, inList, problems, texts);
+  if (json.additionalProperties && typeof json.additionalProperties === 'object') toOverlay(json.additionalProperties as Json, docs, `${at}.*`, inList, problems, texts);
+  if (json.items) toOverlay(json.items as Json, docs, `${at}[]`, true, problems, texts);
 }
 
 /**
  * The committed document: the overlay schema with its header. Throws naming every key without a description or
- * default. `docs` defaults to the TSDoc read with the TypeScript checker (a few seconds); the fast jest test passes
+ * default. `texts`, when given, receives each property's summary and default (the TSDoc of the generated types). `docs` defaults to the TSDoc read with the TypeScript checker (a few seconds); the fast jest test passes
  * an empty map and compares everything but the descriptions.
  */
-export function buildValuesSchema(options: { docs?: ReadonlyMap<string, PropertyDoc>; tolerateMissingDocs?: boolean } = {}): Json {
+export function buildValuesSchema(options: { docs?: ReadonlyMap<string, PropertyDoc>; tolerateMissingDocs?: boolean; texts?: Map<string, PropertyText> } = {}): Json {
   const full = zodValuesSchema();
   const docs = options.docs ?? readPropertyDocs(full);
   const problems: string[] = [];
   const { $schema, ...body } = full;
-  toOverlay(body, docs, '', false, problems);
+  toOverlay(body, docs, '', false, problems, options.texts);
   if (problems.length > 0 && !options.tolerateMissingDocs) throw new PlatformConfigError('src/config/schema.ts', `the values schema is incomplete:\n  - ${problems.join('\n  - ')}\n`, 'document each key as its message says');
   return {
     $schema,

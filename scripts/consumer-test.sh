@@ -24,6 +24,12 @@ unexpected="$(grep -Ev '^(package\.json|README\.md|CHANGELOG\.md|LICENSE|schema/
 [[ -z "$unexpected" ]] || { echo "the tarball ships more than the library:" >&2; echo "$unexpected" >&2; exit 1; }
 grep -qx 'lib/src/index.js' "$work/contents.txt" || { echo "the tarball has no lib/src/index.js" >&2; exit 1; }
 echo "   $(wc -l <"$work/contents.txt") files in $(basename "$tarball")"
+# The shipped types carry the values schema's TSDoc (issue 17: generated interfaces, not z.infer aliases): a key's
+# description and @default are in the .d.ts an editor reads.
+tar xzf "$tarball" -C "$work" package/lib/src/config/types.generated.d.ts
+grep -A3 'Ensemble size: 1 (standalone) or an odd number' "$work/package/lib/src/config/types.generated.d.ts" | grep -q '@default 1' \
+  || { echo "the packed .d.ts lacks the TSDoc of components.zookeeper.replicas" >&2; exit 1; }
+echo "   the packed .d.ts documents every key (e.g. components.zookeeper.replicas: description and @default 1)"
 
 app="$work/app"
 cp -r "$root/test/consumer/app" "$app"

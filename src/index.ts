@@ -34,6 +34,18 @@ export type { DorisConfig } from './components/doris/config';
 export type { PoliciesConfig } from './platform/policies/config';
 export type { GitopsConfig } from './platform/gitops/config';
 export type { IngressConfig, NetworkPoliciesConfig } from './platform/network/config';
+// The other sections' types and each section's input side (`...Input`: as written in a definition or overlay),
+// generated from the schema with its TSDoc (src/config/types.generated.ts, `npm run config-types`).
+export type {
+  AuthProxy, AvailabilityConfig, ExplicitResources, ExternalConfig, ExternalDatabase, ExternalService, MinioMigrationConfig,
+  PodPeer, PortalAutoscalingConfig, PresetName, ResourceSpec, SecretStoreConfig,
+  ApiGatewayConfigInput, AuthProxyInput, AvailabilityConfigInput, BackupConfigInput, BackupTargetInput, DolphinSchedulerConfigInput,
+  DorisConfigInput, ExplicitResourcesInput, ExternalConfigInput, ExternalDatabaseInput, ExternalServiceInput, GitopsConfigInput,
+  GrafanaConfigInput, IcebergConfigInput, IngressConfigInput, LoggingConfigInput, MinioConfigInput, MinioMigrationConfigInput,
+  MonitoringConfigInput, NetworkPoliciesConfigInput, PodPeerInput, PoliciesConfigInput, PortalAutoscalingConfigInput,
+  PortalServicesConfigInput, PresetNameInput, RedisConfigInput, ResourceSpecInput, SecretStoreConfigInput, SparkHistoryConfigInput,
+  SupersetConfigInput, TrinoConfigInput, ZooKeeperConfigInput,
+} from './config/types.generated';
 
 // The dependency graph and its descriptors: how components find each other.
 export { PlatformGraph, registerPlatformCheck } from './core/graph';
@@ -97,6 +109,7 @@ export type { PlatformMonitoringProps, TrinoMonitoringProps } from './components
 export type { AlertGroup, AlertRule, ScrapeEndpoint } from './components/monitoring/prometheus';
 export { Logging, fluentBitServiceFor, lokiServiceFor } from './components/logging/logging';
 export type { LoggingProps } from './components/logging/logging';
+export type { LogAlertGroup, LogAlertRule } from './components/logging/log-alerts';
 export { Backups, backupScheduleName, veleroMetricsServiceFor } from './components/backup/backup';
 export type { BackupsProps } from './components/backup/backup';
 export { SparkHistoryServer, SPARK_HISTORY_SERVICE } from './components/spark-history/spark-history';
@@ -124,3 +137,24 @@ export type { RenderedObject } from './core/manifest';
 export { diffTree, writeTree } from './output/write';
 export type { TreeDiff } from './output/write';
 export { toYaml } from './core/yaml';
+
+// Types the exported API refers to (API Extractor reports none it does not export: docs/API.api.md). Members only the
+// library itself uses carry the TSDoc tag internal instead and are left out of the .d.ts (stripInternal in
+// tsconfig.build.json; tsc strips any declaration with that tag in a comment before it, even a line comment).
+export type { WorkloadIdentity } from './core/component';
+export type { ResourceQuantities } from './core/resources';
+export type { SecurityProfileProps } from './core/security';
+export type { ProbeTiming } from './core/workload';
+export type { StandardLabelProps } from './core/labels';
+export { PUBLIC_HOST_PREFIXES } from './core/hosts';
+export type { PublicHostId } from './core/hosts';
+export type { ImmutableChange, NotInPlaceChange, NotInPlaceRemedy } from './core/immutable';
+export type { JvmSizing } from './components/dolphinscheduler/memory';
+export { MIGRATION_PHASES } from './components/minio/migration';
+export type { MigrationPhase } from './components/minio/migration';
+export type { TrinoNode } from './components/trino/trino';
+export type { IcebergRestCatalogSpec, PostgresCatalogSpec, RenderedCatalog, S3Access } from './components/trino/catalogs';
+export { SUPERSET_LEGACY_SECRET_KEYS, SUPERSET_SECRET_KEYS } from './components/superset/secrets';
+export type { LibraryPolicySet } from './platform/policies/rules';
+export type { WorkloadUnderPolicy } from './platform/policies/exceptions';
+export type { WavePlan } from './platform/gitops/waves';

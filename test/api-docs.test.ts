@@ -17,6 +17,11 @@ describe('the API reference (docs/API.md, docs/API.api.md)', () => {
     for (const n of names) expect([n, new RegExp(`^(export )?(declare )?(abstract )?(class|function|interface|type|const|enum|namespace) ${n}(_\\d+)?\\b`, 'm').test(report)]).toEqual([n, true]);
   });
 
+  test('regression: the API report lists no type the API uses without exporting it (ae-forgotten-export; 49 before issue 17)', () => {
+    expect(report.match(/^.*ae-forgotten-export.*$/gm) ?? []).toEqual([]);
+    expect(report).not.toMatch(/^\s*\/\/ Warning:/m);
+  });
+
   test('stays readable: one page under 300 KB without inherited cdk8s members', () => {
     expect(Buffer.byteLength(md)).toBeLessThan(300_000);
     expect(md).not.toMatch(/\| `(addDependency|generateObjectName|node|resolve|toYamlString)` \|/);

@@ -102,8 +102,10 @@ export const authProxySchema = z.strictObject({
   /** The header that names the user to the Services that log in by header (Superset, Grafana). */
   loginHeader: z.enum(OAUTH2_PROXY_IDENTITY_HEADERS).default('X-Auth-Request-Email'),
 });
-export type AuthProxy = z.infer<typeof authProxySchema>;
+// Generated from `authProxySchema` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof authProxySchema>`.
+export type { AuthProxy } from './types.generated';
 
+/** The `external` section of an environment: what the environment provides and this project does not deploy. */
 export const externalSchema = z.strictObject({
   /**
    * The single sign-on proxy the Ingresses authenticate against (required by `components.ingress.singleSignOn`).
@@ -118,5 +120,7 @@ export const externalSchema = z.strictObject({
   databases: z.record(z.string(), externalDatabase).default({}),
 });
 
-export type ExternalService = z.infer<typeof externalService>;
-export type ExternalDatabase = z.infer<typeof externalDatabase>;
+// Generated from `externalService` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof externalService>`.
+export type { ExternalService } from './types.generated';
+// Generated from `externalDatabase` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof externalDatabase>`.
+export type { ExternalDatabase } from './types.generated';

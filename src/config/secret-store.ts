@@ -15,4 +15,5 @@ export const secretStoreSchema = z.strictObject({
     message: "not a Go duration; write e.g. '1h', '30m' or '1h30m'",
   }).default('1h'),
 });
-export type SecretStoreConfig = z.infer<typeof secretStoreSchema>;
+// Generated from `secretStoreSchema` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof secretStoreSchema>`.
+export type { SecretStoreConfig } from './types.generated';

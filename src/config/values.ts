@@ -137,7 +137,7 @@ export function parseValuesText(text: string, file: string): Plain {
 }
 
 /** Reads a values file (YAML or JSON, UTF-8); it must hold a mapping. */
-export function readValuesFile(file: string): Plain {
+export function readValuesFile(file: string): Record<string, unknown> {
   let bytes: Buffer;
   try {
     const st = fs.statSync(file);

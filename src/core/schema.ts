@@ -61,5 +61,7 @@ export const resourceSpec = z.union([presetName, explicitResources]);
 /** An image reference `registry/repository:tag` (checked further by `Image.parse`). */
 export const imageReference = z.string().min(1);
 
-export type ResourceSpec = z.infer<typeof resourceSpec>;
-export type PresetName = z.infer<typeof presetName>;
+// Generated from `resourceSpec` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof resourceSpec>`.
+export type { ResourceSpec } from '../config/types.generated';
+// Generated from `presetName` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof presetName>`.
+export type { PresetName } from '../config/types.generated';

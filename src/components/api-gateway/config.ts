@@ -15,4 +15,5 @@ export const apiGatewayConfig = z.strictObject({
   /** Requests and limits (the reference gateway's): a preset name or written out. */
   resources: resourceSpec.default(GATEWAY_RESOURCES),
 });
-export type ApiGatewayConfig = z.infer<typeof apiGatewayConfig>;
+// Generated from `apiGatewayConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof apiGatewayConfig>`.
+export type { ApiGatewayConfig } from '../../config/types.generated';

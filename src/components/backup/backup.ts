@@ -144,7 +144,10 @@ export class Backups extends PlatformComponent {
       .map((o) => (final ? manifestOf(o) : (o.toJson() as Record<string, any>)));
   }
 
-  /** Each stateful volume of the environment with what backs it up. */
+  /**
+   * Each stateful volume of the environment with what backs it up (`inventoryReport` is its public form).
+   * @internal
+   */
   public inventory(final = true): InventoryRow[] {
     const cfg = this.environment.components.backup;
     return statefulVolumes(this.manifests(final), this.ns).map((volume) => {

@@ -89,5 +89,7 @@ export const backupConfig = z.strictObject({
   clientPodSelector: z.record(z.string().min(1), z.string()).refine((r) => Object.keys(r).length > 0, { message: 'an empty selector selects every pod; give the Velero pod labels' })
     .default({ component: 'velero' }),
 });
-export type BackupConfig = z.infer<typeof backupConfig>;
-export type BackupTarget = z.infer<typeof backupTarget>;
+// Generated from `backupConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof backupConfig>`.
+export type { BackupConfig } from '../../config/types.generated';
+// Generated from `backupTarget` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof backupTarget>`.
+export type { BackupTarget } from '../../config/types.generated';

@@ -57,4 +57,5 @@ export const dolphinSchedulerConfig = z.strictObject({
     limit: quantity.default('20Gi'),
   }).prefault({}),
 });
-export type DolphinSchedulerConfig = z.infer<typeof dolphinSchedulerConfig>;
+// Generated from `dolphinSchedulerConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof dolphinSchedulerConfig>`.
+export type { DolphinSchedulerConfig } from '../../config/types.generated';

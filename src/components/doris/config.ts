@@ -29,4 +29,5 @@ export const dorisConfig = z.strictObject({
   /** The backends (storage and query execution). */
   be: dorisRole('50Gi'),
 });
-export type DorisConfig = z.infer<typeof dorisConfig>;
+// Generated from `dorisConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof dorisConfig>`.
+export type { DorisConfig } from '../../config/types.generated';

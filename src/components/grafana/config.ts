@@ -25,4 +25,5 @@ export const grafanaConfig = z.strictObject({
    */
   singleSignOn: z.boolean().default(false),
 });
-export type GrafanaConfig = z.infer<typeof grafanaConfig>;
+// Generated from `grafanaConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof grafanaConfig>`.
+export type { GrafanaConfig } from '../../config/types.generated';

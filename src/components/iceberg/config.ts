@@ -36,4 +36,5 @@ export const icebergConfig = z.strictObject({
     resources: resourceSpec.default('medium'),
   }).prefault({}),
 });
-export type IcebergConfig = z.infer<typeof icebergConfig>;
+// Generated from `icebergConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof icebergConfig>`.
+export type { IcebergConfig } from '../../config/types.generated';

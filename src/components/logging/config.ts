@@ -27,4 +27,5 @@ export const loggingConfig = z.strictObject({
     extraNamespaces: z.array(dnsLabel).default([]),
   }).prefault({}),
 });
-export type LoggingConfig = z.infer<typeof loggingConfig>;
+// Generated from `loggingConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof loggingConfig>`.
+export type { LoggingConfig } from '../../config/types.generated';

@@ -34,7 +34,8 @@ export const minioMigrationConfig = z.strictObject({
    */
   activeDeadlineSeconds: z.number().int().min(600).default(21600),
 });
-export type MinioMigrationConfig = z.infer<typeof minioMigrationConfig>;
+// Generated from `minioMigrationConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof minioMigrationConfig>`.
+export type { MinioMigrationConfig } from '../../config/types.generated';
 
 /** Environment values of MinIO. */
 export const minioConfig = z.strictObject({
@@ -51,4 +52,5 @@ export const minioConfig = z.strictObject({
   /** The move of the lake off the legacy FS-format volume. */
   migration: minioMigrationConfig.prefault({}),
 });
-export type MinioConfig = z.infer<typeof minioConfig>;
+// Generated from `minioConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof minioConfig>`.
+export type { MinioConfig } from '../../config/types.generated';

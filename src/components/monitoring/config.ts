@@ -17,4 +17,5 @@ export const monitoringConfig = z.strictObject({
   /** The CronJob whose runs the compaction alerts watch. */
   compactionCronJob: dnsLabel.default('iceberg-compaction'),
 });
-export type MonitoringConfig = z.infer<typeof monitoringConfig>;
+// Generated from `monitoringConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof monitoringConfig>`.
+export type { MonitoringConfig } from '../../config/types.generated';

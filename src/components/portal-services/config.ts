@@ -52,4 +52,5 @@ export const portalServicesConfig = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'replicas and autoscaling are both set; set replicas for a fixed count or autoscaling for an HPA, not both' });
   }
 });
-export type PortalServicesConfig = z.infer<typeof portalServicesConfig>;
+// Generated from `portalServicesConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof portalServicesConfig>`.
+export type { PortalServicesConfig } from '../../config/types.generated';

@@ -16,4 +16,5 @@ export const redisConfig = z.strictObject({
   /** Requests and limits (the reference pack's 100m/256Mi, 250m/512Mi). */
   resources: resourceSpec.default({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '250m', memory: '512Mi' } }),
 });
-export type RedisConfig = z.infer<typeof redisConfig>;
+// Generated from `redisConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof redisConfig>`.
+export type { RedisConfig } from '../../config/types.generated';

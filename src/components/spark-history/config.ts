@@ -12,4 +12,5 @@ export const sparkHistoryConfig = z.strictObject({
   /** Event logs older than this are deleted by the history server's cleaner. */
   cleanerMaxAge: z.string().regex(/^\d+[smhd]$/, { message: "not a Spark duration; write e.g. '7d'" }).default('7d'),
 });
-export type SparkHistoryConfig = z.infer<typeof sparkHistoryConfig>;
+// Generated from `sparkHistoryConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof sparkHistoryConfig>`.
+export type { SparkHistoryConfig } from '../../config/types.generated';

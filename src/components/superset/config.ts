@@ -57,4 +57,5 @@ export const supersetConfig = z.strictObject({
     key: z.string().min(1),
   })).default({}),
 });
-export type SupersetConfig = z.infer<typeof supersetConfig>;
+// Generated from `supersetConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof supersetConfig>`.
+export type { SupersetConfig } from '../../config/types.generated';

@@ -52,4 +52,5 @@ export const trinoConfig = z.strictObject({
     postgresql: z.record(z.string().regex(/^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$/, { message: "not a catalog name; use lower-case letters, digits, '_' and '-'" }), z.string()).default({}),
   }).prefault({}),
 });
-export type TrinoConfig = z.infer<typeof trinoConfig>;
+// Generated from `trinoConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof trinoConfig>`.
+export type { TrinoConfig } from '../../config/types.generated';

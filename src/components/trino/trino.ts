@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { PlatformComponent, PlatformComponentProps } from '../../core/component';
 import { PlatformConfigError } from '../../core/errors';
 import { ServiceDescriptor } from '../../core/graph';
@@ -115,6 +115,15 @@ export interface TrinoProps extends PlatformComponentProps {
 /** Props of `TrinoCoordinator`: those of `Trino` without workers. */
 export type TrinoCoordinatorProps = Omit<TrinoProps, 'workers'>;
 
+/**
+ * One role of a synthesized `Trino`: the construct holding the role's Deployment and ConfigMap (the coordinator's
+ * also its Service), and the memory settings derived for it from the container's memory limit.
+ */
+export interface TrinoNode extends IConstruct {
+  /** The heap and query memory of each node of the role. */
+  readonly memory: TrinoMemory;
+}
+
 /** What a Trino node needs to render its files. */
 interface NodeContext {
   readonly version: string;
@@ -142,9 +151,10 @@ export class Trino extends PlatformComponent {
   public readonly version: string;
   /** The catalogs, rendered and validated. */
   public readonly catalogs: readonly RenderedCatalog[];
-  public readonly coordinator: TrinoCoordinatorNode;
+  /** The coordinator: Deployment `trino-coordinator` (one replica), its Service and ConfigMap. */
+  public readonly coordinator: TrinoNode;
   /** The workers (undefined for a single-node Trino, `workers: 0`). */
-  public readonly workers?: TrinoWorkerNodes;
+  public readonly workers?: TrinoNode;
   /** The number of workers. */
   public readonly workerReplicas: number;
 
@@ -257,6 +267,7 @@ export class Trino extends PlatformComponent {
   /**
    * Renders the objects of one role: the coordinator's Service (`TRINO_COORDINATOR_SERVICE`, the coordinator
    * only), its ConfigMap and its Deployment; returns its memory settings.
+   * @internal
    */
   public addNode(role: 'coordinator' | 'worker', ctx: NodeContext, replicas: number, config: Record<string, string>): TrinoMemory {
     const { resources, memory } = this.sizing(role);
@@ -330,7 +341,7 @@ function jvmConfig(heapMiB: number): string[] {
 }
 
 /** The coordinator node of a `Trino`: Deployment `trino-coordinator` (one replica), its Service and ConfigMap. */
-export class TrinoCoordinatorNode extends Construct {
+class TrinoCoordinatorNode extends Construct implements TrinoNode {
   public readonly memory: TrinoMemory;
 
   constructor(trino: Trino, id: string, ctx: NodeContext) {
@@ -344,7 +355,7 @@ export class TrinoCoordinatorNode extends Construct {
 }
 
 /** The Trino workers: Deployment `trino-worker` with the environment's replica count, and its ConfigMap. */
-export class TrinoWorkerNodes extends Construct {
+class TrinoWorkerNodes extends Construct implements TrinoNode {
   public readonly memory: TrinoMemory;
 
   constructor(trino: Trino, id: string, ctx: NodeContext) {

@@ -19,4 +19,5 @@ export const zookeeperConfig = z.strictObject({
     datalog: storageSize.default('2Gi'),
   }).prefault({}),
 });
-export type ZooKeeperConfig = z.infer<typeof zookeeperConfig>;
+// Generated from `zookeeperConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof zookeeperConfig>`.
+export type { ZooKeeperConfig } from '../../config/types.generated';

@@ -14,4 +14,5 @@ export const availabilityConfig = z.strictObject({
    */
   whenUnsatisfiable: z.enum(['ScheduleAnyway', 'DoNotSchedule']).default('ScheduleAnyway'),
 });
-export type AvailabilityConfig = z.infer<typeof availabilityConfig>;
+// Generated from `availabilityConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof availabilityConfig>`.
+export type { AvailabilityConfig } from '../../config/types.generated';

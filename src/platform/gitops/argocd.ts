@@ -162,20 +162,26 @@ interface ComponentFacts {
  * the first sync).
  */
 export class ArgoCdApplications extends Construct {
-  /** Child Applications by component. */
-  public readonly applications: ReadonlyMap<string, Application>;
+  /**
+   * Child Applications by component. (Typed as cdk8s `ApiObject`s: the generated Argo CD import classes are not
+   * part of the package's API; `toJson()`, `addJsonPatch()` and `metadata` are what a consumer uses.)
+   */
+  public readonly applications: ReadonlyMap<string, ApiObject>;
   /** The root Application. */
-  public readonly root: Application;
+  public readonly root: ApiObject;
   /** Waves and dependencies per component. */
   public readonly plan: WavePlan;
   /** The chart of the child Applications (`argocd/<env>`). */
-  public readonly childrenChart: FolderChart;
+  public readonly childrenChart: Chart;
   /** The chart of the root Application (`argocd/<env>/bootstrap`). */
-  public readonly bootstrapChart: FolderChart;
-  /** The chart of the Namespace objects (`<env>/namespaces`), filled when the App is complete. */
+  public readonly bootstrapChart: Chart;
+  /**
+   * The chart of the Namespace objects (`<env>/namespaces`), filled when the App is complete.
+   * @internal
+   */
   public readonly namespacesChart: NamespacesChart;
   /** The Application owning the namespaces, one wave before every other. */
-  public readonly namespacesApplication: Application;
+  public readonly namespacesApplication: ApiObject;
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationsProps) {
     super(scope, id);

@@ -26,4 +26,5 @@ export const gitopsConfig = z.strictObject({
 });
 
 /** The validated `gitops` section. */
-export type GitopsConfig = z.infer<typeof gitopsConfig>;
+// Generated from `gitopsConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof gitopsConfig>`.
+export type { GitopsConfig } from '../../config/types.generated';

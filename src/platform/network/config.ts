@@ -12,7 +12,8 @@ export const podPeer = z.strictObject({
   /** Labels that select exactly those pods. */
   podSelector: labels,
 });
-export type PodPeer = z.infer<typeof podPeer>;
+// Generated from `podPeer` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof podPeer>`.
+export type { PodPeer } from '../../config/types.generated';
 
 /** Environment values of the Ingresses of the user-facing endpoints. */
 export const ingressConfig = z.strictObject({
@@ -51,7 +52,8 @@ export const ingressConfig = z.strictObject({
    */
   singleSignOn: z.boolean().default(false),
 });
-export type IngressConfig = z.infer<typeof ingressConfig>;
+// Generated from `ingressConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof ingressConfig>`.
+export type { IngressConfig } from '../../config/types.generated';
 
 /** Environment values of the NetworkPolicies derived from the graph. */
 export const networkPoliciesConfig = z.strictObject({
@@ -66,4 +68,5 @@ export const networkPoliciesConfig = z.strictObject({
   /** The cluster DNS pods (egress on 53/UDP and 53/TCP when egress is restricted). */
   dns: podPeer.default({ namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } }),
 });
-export type NetworkPoliciesConfig = z.infer<typeof networkPoliciesConfig>;
+// Generated from `networkPoliciesConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof networkPoliciesConfig>`.
+export type { NetworkPoliciesConfig } from '../../config/types.generated';

@@ -29,7 +29,10 @@ export class PlatformNetworkPolicies extends PlatformComponent {
     super(scope, id, 'network-policies', props);
   }
 
-  /** What the policies are derived from: the graph and the synthesized Services and Ingresses of the App. */
+  /**
+   * What the policies are derived from: the graph and the synthesized Services and Ingresses of the App.
+   * @internal
+   */
   public inputs(): NetworkPolicyInputs {
     const app = this.graph.platformScope;
     // Objects other charts generate at synth time (e.g. the Ingresses) first.

@@ -62,4 +62,5 @@ export const policiesConfig = z.strictObject({
     max: cpuMemory,
   }).optional(),
 });
-export type PoliciesConfig = z.infer<typeof policiesConfig>;
+// Generated from `policiesConfig` with its TSDoc (`npm run config-types`); equal to `z.infer<typeof policiesConfig>`.
+export type { PoliciesConfig } from '../../config/types.generated';

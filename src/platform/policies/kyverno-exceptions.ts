@@ -49,7 +49,10 @@ export interface KyvernoExceptionsProps extends PlatformComponentProps {
 export class KyvernoExceptions extends PlatformComponent {
   /** The library sets the exceptions cover. */
   public readonly librarySets: readonly LibraryPolicySet[];
-  /** The policies the exceptions are generated against: the platform's (deployed names) and the opted-in library ones. */
+  /**
+   * The policies the exceptions are generated against: the platform's (deployed names) and the opted-in library ones.
+   * @internal
+   */
   public readonly policiesInUse: readonly PolicyInUse[];
   private generated = false;
 

@@ -57,7 +57,10 @@ export class PlatformPolicies extends PlatformComponent {
   public readonly librarySets: readonly LibraryPolicySet[];
   /** The namespaces the policies match. */
   public readonly namespaces: readonly string[];
-  /** Every policy in use for this environment: the platform's (deployed names) and the opted-in library ones. */
+  /**
+   * Every policy in use for this environment: the platform's (deployed names) and the opted-in library ones.
+   * @internal
+   */
   public readonly policiesInUse: readonly PolicyInUse[];
 
   constructor(scope: Construct, id: string, props: PlatformPoliciesProps) {
@@ -127,7 +130,10 @@ export class PlatformPolicies extends PlatformComponent {
     }
   }
 
-  /** What the platform's own pods in the environment's namespace can demand at once (the quota check's input). */
+  /**
+   * What the platform's own pods in the environment's namespace can demand at once (the quota check's input).
+   * @internal
+   */
   public demand(): NamespaceDemand {
     const kinds = ['Deployment', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim'];
     const manifests = this.graph.platformScope.node.findAll()
