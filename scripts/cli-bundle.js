@@ -96,8 +96,60 @@ function writeAtomic(file, data) {
   fs.renameSync(tmp, file);
 }
 
-/** Builds one bundle and records what it was built from. Returns the manifest. */
+/**
+ * The fast paths of scripts/cli-fast-paths.js, swapped in at bundle time (the library itself runs cdk8s
+ * unchanged): every generated binding's drop-undefined `reduce` becomes `dropUndefined(...)`, and cdk8s's
+ * `resolve` export becomes the fast resolve (which falls back to the original for Apps with other resolvers).
+ * `applied` counts what was replaced, per kind; the manifest records it (test/cli-fast-paths.test.ts checks it).
+ */
+const FAST_PATHS = path.join(__dirname, 'cli-fast-paths.js');
+const DROP_UNDEFINED = /Object\.entries\(([\w$.]+)\)\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: i\[1\] \}\), \{\}\)/g;
+const RESOLVE_EXPORT = 'exports.resolve = resolve;';
+function fastPathsPlugin(applied) {
+  const count = (k, n) => { applied[k] = (applied[k] || 0) + n; };
+  return {
+    name: 'cli-fast-paths',
+    setup(b) {
+      // Generated bindings: cdk8s-plus-28's lib/imports/k8s.js and the project's imports/*.ts.
+      b.onLoad({ filter: /[\\/]imports[\\/][^\\/]+\.(js|ts)$/ }, (args) => {
+        const text = fs.readFileSync(args.path, 'utf8');
+        let n = 0;
+        const out = text.replace(DROP_UNDEFINED, (_, o) => { n++; return `__cliDropUndefined(${o})`; });
+        if (n === 0) return undefined;
+        count('dropUndefined', n);
+        const helper = `const { dropUndefined: __cliDropUndefined } = require(${JSON.stringify(FAST_PATHS)});\n`;
+        return { contents: `${helper}${out}`, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+      });
+      b.onLoad({ filter: /[\\/]node_modules[\\/]cdk8s[\\/]lib[\\/]resolve\.js$/ }, (args) => {
+        const text = fs.readFileSync(args.path, 'utf8');
+        if (text.split(RESOLVE_EXPORT).length !== 2 || !/\bclass LazyResolver\b/.test(text) || !/\bclass ImplicitTokenResolver\b/.test(text)
+          || !/\bclass NumberStringUnionResolver\b/.test(text) || !/\bconst app_1 = require\("\.\/app"\)/.test(text) || !/\bconst lazy_1 = require\("\.\/lazy"\)/.test(text)) {
+          return undefined; // another cdk8s: bundled as it is (applied.resolve stays 0)
+        }
+        count('resolve', 1);
+        const swap = `exports.resolve = require(${JSON.stringify(FAST_PATHS)}).fastResolve({ original: resolve, app: () => app_1.App, lazy: () => lazy_1.Lazy, `
+          + 'LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver });';
+        return { contents: `${text}\n${swap}\n`, loader: 'js' }; // at the end: the classes are defined by then
+      });
+    },
+  };
+}
+
+/**
+ * Builds one bundle and records what it was built from. Returns the manifest. esbuild runs plugins only in its
+ * asynchronous API, so the build itself runs in a child Node process (`build-worker`, see bundle), which keeps
+ * the freshness check and the run synchronous; a rebuild is rare and takes seconds anyway.
+ */
 function build(name) {
+  entryOf(name);
+  const { spawnSync } = require('child_process');
+  const r = spawnSync(process.execPath, [__filename, 'build-worker', name], { encoding: 'utf8', env: { ...process.env, CLI_BUNDLE_DIR: OUT_DIR } });
+  if (r.status !== 0) throw new UsageError((r.stderr || '').trim() || `bundling ${entryOf(name)} failed (exit ${r.status})`);
+  return JSON.parse(fs.readFileSync(paths(name).manifest, 'utf8'));
+}
+
+/** The build proper (in the build worker). */
+async function bundle(name) {
   const entry = entryOf(name);
   let esbuild;
   try {
@@ -109,8 +161,9 @@ function build(name) {
   const tmpOut = `${p.bundle}.${process.pid}.build.js`;
   fs.mkdirSync(OUT_DIR, { recursive: true });
   let result;
+  const fastPaths = {};
   try {
-    result = esbuild.buildSync({
+    result = await esbuild.build({
       absWorkingDir: ROOT,
       entryPoints: [entry],
       outfile: tmpOut,
@@ -124,6 +177,7 @@ function build(name) {
       // Smaller source to read and hash for the code cache; names kept (constructs and error messages use them).
       minify: true,
       keepNames: true,
+      plugins: [fastPathsPlugin(fastPaths)],
     });
   } catch (e) {
     const errors = (e.errors || []).map((x) => `  ${x.location ? `${x.location.file}:${x.location.line}: ` : ''}${x.text}`);
@@ -145,7 +199,7 @@ function build(name) {
     throw new UsageError(`bundling ${entry} gave characters above U+00FF`);
   }
   fs.writeFileSync(tmpOut, source, 'latin1');
-  const manifest = { entry, runtime: runtime(), inputs, bundle: sha256(source) };
+  const manifest = { entry, runtime: runtime(), inputs, bundle: sha256(source), fastPaths };
   fs.renameSync(tmpOut, p.bundle);
   writeAtomic(p.manifest, JSON.stringify(manifest, null, 1) + '\n');
   fs.rmSync(p.cache, { force: true });
@@ -241,6 +295,11 @@ if (require.main === module) {
   try {
     if (command === 'run' && rest.length > 0) {
       process.exitCode = run(rest[0], rest.slice(1));
+    } else if (command === 'build-worker' && rest.length === 1) {
+      bundle(rest[0]).catch((e) => {
+        process.stderr.write(`${e instanceof UsageError ? e.message : e.stack}\n`);
+        process.exitCode = 2;
+      });
     } else if (command === 'build') {
       for (const name of rest.length ? rest : Object.keys(ENTRIES)) {
         build(name);
