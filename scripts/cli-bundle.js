@@ -100,11 +100,14 @@ function writeAtomic(file, data) {
  * The fast paths of scripts/cli-fast-paths.js, swapped in at bundle time (the library itself runs cdk8s
  * unchanged): every generated binding's drop-undefined `reduce` becomes `dropUndefined(...)`, and cdk8s's
  * `resolve` export becomes the fast resolve (which falls back to the original for Apps with other resolvers).
- * `applied` counts what was replaced, per kind; the manifest records it (test/cli-fast-paths.test.ts checks it).
+ * `applied` counts what was replaced, per kind; the manifest records it (test/cli-bundle.test.ts checks it).
+ * The fast resolve restates the rules of cdk8s 2.70.106's lib/resolve.js: it is swapped in only for that file
+ * (RESOLVE_SHA256); another cdk8s is bundled as it is until the fast path is checked against it
+ * (test/cli-fast-paths.test.ts) and the hash updated.
  */
 const FAST_PATHS = path.join(__dirname, 'cli-fast-paths.js');
+const RESOLVE_SHA256 = 'bbb7ba2b6b6ba0c8dc70220ab6239611b48b09d828a336f4b36f53b6b1a759f0';
 const DROP_UNDEFINED = /Object\.entries\(([\w$.]+)\)\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: i\[1\] \}\), \{\}\)/g;
-const RESOLVE_EXPORT = 'exports.resolve = resolve;';
 function fastPathsPlugin(applied) {
   const count = (k, n) => { applied[k] = (applied[k] || 0) + n; };
   return {
@@ -122,10 +125,7 @@ function fastPathsPlugin(applied) {
       });
       b.onLoad({ filter: /[\\/]node_modules[\\/]cdk8s[\\/]lib[\\/]resolve\.js$/ }, (args) => {
         const text = fs.readFileSync(args.path, 'utf8');
-        if (text.split(RESOLVE_EXPORT).length !== 2 || !/\bclass LazyResolver\b/.test(text) || !/\bclass ImplicitTokenResolver\b/.test(text)
-          || !/\bclass NumberStringUnionResolver\b/.test(text) || !/\bconst app_1 = require\("\.\/app"\)/.test(text) || !/\bconst lazy_1 = require\("\.\/lazy"\)/.test(text)) {
-          return undefined; // another cdk8s: bundled as it is (applied.resolve stays 0)
-        }
+        if (sha256(text) !== RESOLVE_SHA256) return undefined; // another cdk8s: bundled as it is (applied.resolve stays 0)
         count('resolve', 1);
         const swap = `exports.resolve = require(${JSON.stringify(FAST_PATHS)}).fastResolve({ original: resolve, app: () => app_1.App, lazy: () => lazy_1.Lazy, `
           + 'LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver });';
