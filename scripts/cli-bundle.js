@@ -171,13 +171,13 @@ async function bundle(name) {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
+      plugins: [fastPathsPlugin(fastPaths)],
       metafile: true,
       logLevel: 'silent',
       legalComments: 'none',
       // Smaller source to read and hash for the code cache; names kept (constructs and error messages use them).
       minify: true,
       keepNames: true,
-      plugins: [fastPathsPlugin(fastPaths)],
     });
   } catch (e) {
     const errors = (e.errors || []).map((x) => `  ${x.location ? `${x.location.file}:${x.location.line}: ` : ''}${x.text}`);
