@@ -96,8 +96,60 @@ function writeAtomic(file, data) {
   fs.renameSync(tmp, file);
 }
 
-/** Builds one bundle and records what it was built from. Returns the manifest. */
+/**
+ * The fast paths of scripts/cli-fast-paths.js, swapped in at bundle time (the library itself runs cdk8s
+ * unchanged): every generated binding's drop-undefined `reduce` becomes `dropUndefined(...)`, and cdk8s's
+ * `resolve` export becomes the fast resolve (which falls back to the original for Apps with other resolvers).
+ * `applied` counts what was replaced, per kind; the manifest records it (test/cli-bundle.test.ts checks it).
+ * The fast resolve restates the rules of cdk8s 2.70.106's lib/resolve.js: it is swapped in only for that file
+ * (RESOLVE_SHA256); another cdk8s is bundled as it is until the fast path is checked against it
+ * (test/cli-fast-paths.test.ts) and the hash updated.
+ */
+const FAST_PATHS = path.join(__dirname, 'cli-fast-paths.js');
+const RESOLVE_SHA256 = 'bbb7ba2b6b6ba0c8dc70220ab6239611b48b09d828a336f4b36f53b6b1a759f0';
+const DROP_UNDEFINED = /Object\.entries\(([\w$.]+)\)\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: i\[1\] \}\), \{\}\)/g;
+function fastPathsPlugin(applied) {
+  const count = (k, n) => { applied[k] = (applied[k] || 0) + n; };
+  return {
+    name: 'cli-fast-paths',
+    setup(b) {
+      // Generated bindings: cdk8s-plus-28's lib/imports/k8s.js and the project's imports/*.ts.
+      b.onLoad({ filter: /[\\/]imports[\\/][^\\/]+\.(js|ts)$/ }, (args) => {
+        const text = fs.readFileSync(args.path, 'utf8');
+        let n = 0;
+        const out = text.replace(DROP_UNDEFINED, (_, o) => { n++; return `__cliDropUndefined(${o})`; });
+        if (n === 0) return undefined;
+        count('dropUndefined', n);
+        const helper = `const { dropUndefined: __cliDropUndefined } = require(${JSON.stringify(FAST_PATHS)});\n`;
+        return { contents: `${helper}${out}`, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+      });
+      b.onLoad({ filter: /[\\/]node_modules[\\/]cdk8s[\\/]lib[\\/]resolve\.js$/ }, (args) => {
+        const text = fs.readFileSync(args.path, 'utf8');
+        if (sha256(text) !== RESOLVE_SHA256) return undefined; // another cdk8s: bundled as it is (applied.resolve stays 0)
+        count('resolve', 1);
+        const swap = `exports.resolve = require(${JSON.stringify(FAST_PATHS)}).fastResolve({ original: resolve, app: () => app_1.App, lazy: () => lazy_1.Lazy, `
+          + 'LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver });';
+        return { contents: `${text}\n${swap}\n`, loader: 'js' }; // at the end: the classes are defined by then
+      });
+    },
+  };
+}
+
+/**
+ * Builds one bundle and records what it was built from. Returns the manifest. esbuild runs plugins only in its
+ * asynchronous API, so the build itself runs in a child Node process (`build-worker`, see bundle), which keeps
+ * the freshness check and the run synchronous; a rebuild is rare and takes seconds anyway.
+ */
 function build(name) {
+  entryOf(name);
+  const { spawnSync } = require('child_process');
+  const r = spawnSync(process.execPath, [__filename, 'build-worker', name], { encoding: 'utf8', env: { ...process.env, CLI_BUNDLE_DIR: OUT_DIR } });
+  if (r.status !== 0) throw new UsageError((r.stderr || '').trim() || `bundling ${entryOf(name)} failed (exit ${r.status})`);
+  return JSON.parse(fs.readFileSync(paths(name).manifest, 'utf8'));
+}
+
+/** The build proper (in the build worker). */
+async function bundle(name) {
   const entry = entryOf(name);
   let esbuild;
   try {
@@ -109,8 +161,9 @@ function build(name) {
   const tmpOut = `${p.bundle}.${process.pid}.build.js`;
   fs.mkdirSync(OUT_DIR, { recursive: true });
   let result;
+  const fastPaths = {};
   try {
-    result = esbuild.buildSync({
+    result = await esbuild.build({
       absWorkingDir: ROOT,
       entryPoints: [entry],
       outfile: tmpOut,
@@ -118,6 +171,7 @@ function build(name) {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
+      plugins: [fastPathsPlugin(fastPaths)],
       metafile: true,
       logLevel: 'silent',
       legalComments: 'none',
@@ -147,7 +201,7 @@ function build(name) {
     throw new UsageError(`bundling ${entry} gave characters above U+00FF`);
   }
   fs.writeFileSync(tmpOut, source, 'latin1');
-  const manifest = { entry, runtime: runtime(), inputs, bundle: sha256(source) };
+  const manifest = { entry, runtime: runtime(), inputs, bundle: sha256(source), fastPaths };
   fs.renameSync(tmpOut, p.bundle);
   writeAtomic(p.manifest, JSON.stringify(manifest, null, 1) + '\n');
   fs.rmSync(p.cache, { force: true });
@@ -236,13 +290,29 @@ function run(name, argv) {
   return code;
 }
 
-module.exports = { ENTRIES, OUT_DIR, build, staleness, load, run, paths };
+/** Whether the program left timers, sockets, child processes or other handles that would keep Node running. */
+function pendingWork() {
+  const active = typeof process.getActiveResourcesInfo === 'function' ? process.getActiveResourcesInfo() : ['unknown'];
+  // The standard streams on a terminal or a pipe are listed as TTYWrap or PipeWrap: not work of the program.
+  return active.some((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
+}
+
+module.exports = { ENTRIES, OUT_DIR, build, staleness, load, run, paths, fastPathsPlugin };
 
 if (require.main === module) {
   const [command, ...rest] = process.argv.slice(2);
   try {
     if (command === 'run' && rest.length > 0) {
       process.exitCode = run(rest[0], rest.slice(1));
+      // The program is synchronous and done: exit now instead of tearing down its heap (~100 MB) and module
+      // state first. Only when nothing is waiting to be written (pipes and files are written synchronously on
+      // Linux; elsewhere a pending write keeps the normal exit) and nothing else was scheduled.
+      if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0 && !pendingWork()) process.exit();
+    } else if (command === 'build-worker' && rest.length === 1) {
+      bundle(rest[0]).catch((e) => {
+        process.stderr.write(`${e instanceof UsageError ? e.message : e.stack}\n`);
+        process.exitCode = 2;
+      });
     } else if (command === 'build') {
       for (const name of rest.length ? rest : Object.keys(ENTRIES)) {
         build(name);

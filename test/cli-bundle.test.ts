@@ -79,6 +79,12 @@ describe('the bundled command line (scripts/cli-bundle.js)', () => {
       expect(files).toEqual(listFiles(committed));
       for (const f of files) expect(fs.readFileSync(path.join(out, f), 'utf8')).toBe(fs.readFileSync(path.join(committed, f), 'utf8'));
       expect(launch(['run', 'synth', '--out', out, '--check'], {}).code).toBe(0);
+      // with the fast paths of scripts/cli-fast-paths.js swapped in (test/cli-fast-paths.test.ts)
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const manifest = JSON.parse(fs.readFileSync(require('../scripts/cli-bundle.js').paths('synth').manifest, 'utf8'));
+      // 0: the installed cdk8s's lib/resolve.js is not the one the fast resolve restates (RESOLVE_SHA256 in the launcher)
+      expect(manifest.fastPaths.resolve).toBe(1);
+      expect(manifest.fastPaths.dropUndefined).toBeGreaterThan(800);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -1,0 +1,97 @@
+// Faster equivalents of two hot spots of cdk8s's serialization, swapped in by the bundler of the command line
+// (scripts/cli-bundle.js, `fastPathsPlugin`) and nowhere else: the library (lib/, jest) runs cdk8s unchanged.
+// Both return exactly what the code they replace returns (test/cli-fast-paths.test.ts compares them with the
+// originals on generated inputs; the bundled synth's tree is compared with charts-out/ by test/cli-bundle.test.ts).
+//
+// 1. dropUndefined(o) replaces the generated bindings' (cdk8s-plus-28/lib/imports/k8s.js, imports/*.ts)
+//      Object.entries(o).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})
+//    which copies the growing object once per defined key (quadratic; ~900 such functions run for every
+//    object of every environment).
+// 2. resolve(key, value, apiObject), cdk8s's lib/resolve.js: the original walks up to the App for every value
+//    (App.of) and copies the key path into a new array for every value. With the App's built-in resolvers only
+//    (Lazy, implicit token, number/string union) the key path is read by no one, so the fast path applies the
+//    three resolvers' own rules in the same order and keeps the path as a cheap linked list; when the App has
+//    other resolvers (or they change during the resolution) the original runs with the full key path.
+'use strict';
+
+/** `Object.entries(o).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})`, linear. */
+function dropUndefined(o) {
+  const keys = Object.keys(o); // what Object.entries lists, in its order (throws like it for null/undefined)
+  const out = {};
+  for (let n = 0; n < keys.length; n++) {
+    const k = keys[n];
+    const v = o[k];
+    if (v === undefined) continue;
+    // A computed key in a literal defines an own property, also for '__proto__' (assignment would set the prototype).
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Wraps cdk8s's `resolve` (lib/resolve.js of cdk8s 2.x) into the fast path described above. `lib` holds that
+ * module's bindings: the original function, `app()` and `lazy()` (getters: the modules require each other) and
+ * the three resolver classes. The methods the fast path stands for are captured here: an App whose resolvers
+ * are other objects, or whose built-in resolvers were changed, takes the original path.
+ */
+function fastResolve(lib) {
+  const { original, LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver } = lib;
+  const lazyResolve = LazyResolver.prototype.resolve;
+  const tokenResolve = ImplicitTokenResolver.prototype.resolve;
+  const unionResolve = NumberStringUnionResolver.prototype.resolve;
+  const builtIn = (resolvers) => Array.isArray(resolvers) && resolvers.length === 3
+    && resolvers[0] instanceof LazyResolver && resolvers[0].resolve === lazyResolve
+    && resolvers[1] instanceof ImplicitTokenResolver && resolvers[1].resolve === tokenResolve
+    && resolvers[2] instanceof NumberStringUnionResolver && resolvers[2].resolve === unionResolve;
+  const keyOf = (path) => {
+    const key = [];
+    for (let p = path; p; p = p.up) key.push(p.segment);
+    return key.reverse();
+  };
+
+  function resolve(key, value, apiObject) {
+    const app = lib.app().of(apiObject);
+    const resolvers = app.resolvers;
+    if (!builtIn(resolvers)) return original(key, value, apiObject);
+    const Lazy = lib.lazy();
+    const [r0, r1, r2] = resolvers;
+    // The original reads the App's resolvers again for every value: so does this (cheaply), and any change
+    // hands the rest of the walk to the original, with the key path it would have had.
+    const unchanged = () => app.resolvers === resolvers && resolvers.length === 3 && resolvers[0] === r0 && resolvers[1] === r1
+      && resolvers[2] === r2 && r0.resolve === lazyResolve && r1.resolve === tokenResolve && r2.resolve === unionResolve;
+    const root = { key };
+    const walk = (path, v) => {
+      for (;;) {
+        if (!unchanged()) return original(path === root ? key : [...key, ...keyOf(path)], v, apiObject);
+        if (v == null) return v;
+        if (v instanceof Lazy) { // LazyResolver
+          v = v.produce();
+          continue;
+        }
+        if (typeof v.resolve === 'function') { // ImplicitTokenResolver
+          v = v.resolve();
+          continue;
+        }
+        // NumberStringUnionResolver
+        if (v.constructor !== Object && NumberStringUnionResolver.TYPES.includes(typeof v.value)) {
+          v = { value: v.value };
+          continue;
+        }
+        break;
+      }
+      if (Array.isArray(v)) return v.map((x, i) => walk({ up: path === root ? undefined : path, segment: `${i}` }, x));
+      if (v.constructor == Object) {
+        const result = {};
+        for (const [k, x] of Object.entries(v)) result[k] = walk({ up: path === root ? undefined : path, segment: k }, x);
+        return result;
+      }
+      return v;
+    };
+    return walk(root, value);
+  }
+  resolve.fastPath = true;
+  return resolve;
+}
+
+module.exports = { dropUndefined, fastResolve };
