@@ -1,6 +1,6 @@
-// ESLint with a typed configuration, run by npm test. The type-aware rules get their program from
-// tsconfig.build.json (the library and the command line, exactly the files linted here): tsconfig.json's program
-// also holds the tests, conformance/ and e2e/, which tsc checks in the same npm test, and costs a third more here.
+// ESLint with a typed configuration, run by npm test through scripts/check.js, which gives the type-aware rules the
+// one program tsc checks (parserOptions.programs), so the types are computed once. Run alone (`npx eslint`, editors)
+// the rules get their program from tsconfig.build.json: the library and the command line, the files they lint.
 // The project rule that matters most: every error thrown by the library and its programs is a
 // PlatformConfigError or PlatformValidationError that names where, what and the fix; a bare Error is refused.
 import tseslint from 'typescript-eslint';

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm test`: the type check (one tsc program: library, command line, tests, bench, examples, conformance, e2e),
-// the typed ESLint run and jest, started together so that the two cores are busy the whole time (the checks are
-// single-threaded; jest's two workers idle at its start and at its tail). jest's output streams as it runs; the
-// output of each check is printed when it ends. Exit 1 when any part fails; the summary names each part, its
+// `npm test`: the static checks (scripts/check.js: the type check of one tsc program over the library, command
+// line, tests, bench, examples, conformance and e2e, then ESLint's typed rules on that same program) and jest,
+// started together so that the two cores are busy the whole time (the checks are single-threaded; jest's two
+// workers idle at its start and at its tail). jest's output streams as it runs; that of the checks is printed
+// when they end. Exit 1 when any part fails; the summary names each part, its
 // wall time and its exit status. Arguments are passed to jest (`npm test -- test/trino.test.ts`).
 //
 // The real-server suites (PostgreSQL, MinIO, redis-server) are not part of this run: `npm run test:servers`
@@ -15,20 +16,18 @@ const ROOT = path.resolve(__dirname, '..');
 const bin = (pkg, file) => path.join(path.dirname(require.resolve(`${pkg}/package.json`, { paths: [ROOT] })), file);
 
 const parts = [
-  { name: 'tsc', args: [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.json', '--noEmit'], buffered: true },
-  // `npm run lint` (package.json says which folders), npm's own start costs a fraction of a second.
-  { name: 'eslint', command: process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'], args: ['run', '--silent', 'lint'], buffered: true },
+  // tsc's type check and ESLint's typed rules over one program (see the file).
+  { name: 'check', args: [path.join(__dirname, 'check.js')], buffered: true },
   { name: 'jest', args: [bin('jest', 'bin/jest.js'), ...process.argv.slice(2)], buffered: false },
 ];
 
 const started = Date.now();
 const runs = parts.map((part) => new Promise((resolve) => {
   const t0 = Date.now();
-  const [command, ...prefix] = part.command ?? [process.execPath];
-  const child = spawn(command, [...prefix, ...part.args], {
+  const child = spawn(process.execPath, part.args, {
     cwd: ROOT,
     stdio: part.buffered ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-    // tsc and ESLint colour their output when it goes to a terminal; keep that when ours does.
+    // The checks colour their output when it goes to a terminal; keep that when ours does.
     env: part.buffered && process.stdout.isTTY ? { ...process.env, FORCE_COLOR: '1' } : process.env,
   });
   let output = '';
