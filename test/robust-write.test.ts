@@ -86,9 +86,12 @@ describe('output writer: crash-safe replace', () => {
     const seen = new Set<string>();
     for (let round = 1; round <= 4; round++) {
       const child = spawn(process.execPath, childArgs(out, `g${round}`, 'dev'), { cwd: ROOT, env: { ...process.env, PLATFORM_SYNTH_DELAY_MS: '150' }, stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, 600 + round * 170));
+      // Listening from the start: a child that finishes before the kill has exited already.
+      const exited = new Promise((r) => child.on('exit', r));
+      // The bundled child starts in about 0.1 s and its seven phases take 7 x 150 ms: kills between 0.5 and 1 s.
+      await new Promise((r) => setTimeout(r, 300 + round * 170));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('exit', r));
+      await exited;
       recoverOutput(resolveOutputDir(out));
       const g = generationOf(out, 'dev');
       expect([`g${round - 1}`, `g${round}`, ...[...seen]]).toContain(g);
