@@ -4,7 +4,13 @@ import * as yaml from 'js-yaml';
 import { MIGRATION_PHASES } from '../src/components/minio/migration';
 import { ENVS, find, NAMESPACES, objectsOf, podOf, synthError } from './util';
 
-const phase = (env: string, p: string) => objectsOf(env, { values: [{ source: 'test', data: { components: { minio: { migration: { phase: p } } } } }] });
+/** One environment synthesized at one migration phase: once per file for each pair (the tests only read the objects). */
+const phases = new Map<string, ReturnType<typeof objectsOf>>();
+const phase = (env: string, p: string) => {
+  const key = `${env}/${p}`;
+  if (!phases.has(key)) phases.set(key, objectsOf(env, { values: [{ source: 'test', data: { components: { minio: { migration: { phase: p } } } } }] }));
+  return phases.get(key)!;
+};
 const named = (objs: ReturnType<typeof objectsOf>, kind: string, name: string) => objs.find((o) => o.manifest.kind === kind && o.manifest.metadata.name === name)?.manifest;
 const REFERENCE = path.join(__dirname, '..', '..', '..', 'shared', 'reference', 'hmco-6c20054', 'helm', 'charts', 'data-platform', 'charts', 'data-lake', 'templates', 'minio.yaml');
 const referenceAt = [REFERENCE, path.join(__dirname, '..', '..', 'shared', 'reference', 'hmco-6c20054', 'helm', 'charts', 'data-platform', 'charts', 'data-lake', 'templates', 'minio.yaml')].find((p) => fs.existsSync(p));

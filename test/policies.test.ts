@@ -62,6 +62,13 @@ function synthWith(env: string, extra: (scope: Construct, props: PlatformCompone
   return { objects: renderApp(app, env), platform };
 }
 
+const defaults = new Map<string, { objects: RenderedObject[]; platform: DataPlatform }>();
+/** synthWith(env) without extras or values, built once per environment for this file (the tests only read it). */
+function defaultSynth(env: string): { objects: RenderedObject[]; platform: DataPlatform } {
+  if (!defaults.has(env)) defaults.set(env, synthWith(env, () => undefined));
+  return defaults.get(env)!;
+}
+
 function policiesOf(platform: DataPlatform): PlatformPolicies {
   return platform.components.get('platform-policies') as PlatformPolicies;
 }
@@ -216,12 +223,12 @@ describe('PolicyExceptions', () => {
   });
 
   function policiesInUse(env: string): PolicyInUse[] {
-    const { platform } = synthWith(env, () => undefined);
+    const { platform } = defaultSynth(env);
     return [...policiesOf(platform).policiesInUse];
   }
 
   test.each(ENVS)('admission simulation: every synthesized workload, its Jobs and Pods are admitted under Enforce with the generated exceptions (%s)', (env) => {
-    const { objects, platform } = synthWith(env, () => undefined);
+    const { objects, platform } = defaultSynth(env);
     const policies = policiesOf(platform).policiesInUse;
     const exceptions = exceptionsIn(objects);
     const verdicts = simulateAdmission(admitted(objects), policies, exceptions);
@@ -257,7 +264,7 @@ describe('PolicyExceptions', () => {
   });
 
   test.each(ENVS)('regression: an exception is not borrowable: a hand-made Pod or Job copying a workload\'s name prefix, labels and spec is rejected (%s)', (env) => {
-    const { objects, platform } = synthWith(env, () => undefined);
+    const { objects, platform } = defaultSynth(env);
     const policies = policiesOf(platform).policiesInUse;
     const exceptions = exceptionsIn(objects);
     const workloads = objects.filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.manifest.kind)).map((o) => o.manifest);

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'child_process';
+import { buildSync } from 'esbuild';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,9 +7,16 @@ import { swapMethod } from '../src/output/exchange';
 import { EXCHANGE_PHASES, listFiles, recoverOutput, resolveOutputDir, sideNames, WRITE_PHASES, writeTree } from '../src/output/write';
 
 const ROOT = path.resolve(__dirname, '..');
-const CHILD = path.join(ROOT, 'test', 'fixtures', 'write-child.ts');
-
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'robust-write-'));
+
+/**
+ * The child (test/fixtures/write-child.ts with the writer it imports) bundled once for this file by esbuild, as the
+ * command line runs bundled (scripts/cli-bundle.js): a dozen children then start in a tenth of a second of CPU
+ * each instead of half a second under tsx's loader.
+ */
+const CHILD = path.join(tmp(), 'write-child.js');
+buildSync({ entryPoints: [path.join(ROOT, 'test', 'fixtures', 'write-child.ts')], outfile: CHILD, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
+afterAll(() => fs.rmSync(path.dirname(CHILD), { recursive: true, force: true }));
 
 /** The generation every file of `root` carries, or a description of why the tree is not one whole generation. */
 function generationOf(out: string, root: string, count = 120): string {
@@ -19,8 +27,8 @@ function generationOf(out: string, root: string, count = 120): string {
   return [...gens][0]!;
 }
 
-/** The child's node arguments: plain node with tsx's loader, so a signal reaches the writer itself. */
-const childArgs = (out: string, gen: string, roots: string) => ['--require', 'tsx/cjs', CHILD, out, gen, roots];
+/** The child's node arguments: plain node running the bundle, so a signal reaches the writer itself. */
+const childArgs = (out: string, gen: string, roots: string) => [CHILD, out, gen, roots];
 
 function runChild(out: string, gen: string, env: Record<string, string> = {}, roots = 'dev') {
   return spawnSync(process.execPath, childArgs(out, gen, roots), { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
@@ -157,9 +165,12 @@ describe('output writer: crash-safe replace', () => {
     const seen = new Set<string>();
     for (let round = 1; round <= 4; round++) {
       const child = spawn(process.execPath, childArgs(out, `g${round}`, 'dev'), { cwd: ROOT, env: { ...process.env, PLATFORM_SYNTH_DELAY_MS: '150' }, stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, 600 + round * 170));
+      // Listening from the start: a child that finishes before the kill has exited already.
+      const exited = new Promise((r) => child.on('exit', r));
+      // The bundled child starts in about 0.1 s and its seven phases take 7 x 150 ms: kills between 0.5 and 1 s.
+      await new Promise((r) => setTimeout(r, 300 + round * 170));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('exit', r));
+      await exited;
       recoverOutput(resolveOutputDir(out));
       const g = generationOf(out, 'dev');
       expect([`g${round - 1}`, `g${round}`, ...[...seen]]).toContain(g);
