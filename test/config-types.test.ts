@@ -26,7 +26,7 @@ import type { sparkHistoryConfig } from '../src/components/spark-history/config'
 import type { ingressConfig, networkPoliciesConfig, podPeer } from '../src/platform/network/config';
 import type { availabilityConfig } from '../src/platform/availability/config';
 
-// Compile-time proof (tsc -p tsconfig.json in npm test, and ts-jest) that each generated type of
+// Compile-time proof (the type check of npm test, scripts/check.js) that each generated type of
 // src/config/types.generated.ts is the zod schema's own type: a change of the schema without `npm run config-types`
 // fails the build here, naming the type. `Equals` is the strict form (identical types, not mutual assignability):
 // an optional key that became required, a new key, a narrowed union or a changed default's optionality all fail.
