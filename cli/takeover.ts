@@ -7,6 +7,7 @@
  *   npm run takeover -- snapshot --env prod --out FILE     record what must survive (claims, volumes, Applications)
  *   npm run takeover -- pause-old --env prod                the old Applications of our names stop syncing automatically
  *   npm run takeover -- protect-volumes --env prod          Delete=false,Prune=false on every live claim; volumes Retain
+ *   npm run takeover -- retire-guardrails --env prod [--yes] the old LimitRanges/ResourceQuotas ours replace are deleted
  *   npm run takeover -- preflight --env prod                every check before the first sync (exit 1 names each problem)
  *   npm run takeover -- recreate --env prod [--yes]         orphan-and-recreate for objects that declared it
  *   npm run takeover -- wait --env prod [--root] [--timeout 30m]   until the Applications are Synced and Healthy
@@ -31,6 +32,10 @@ steps (in runbook order):
                               another source (the old Helm Applications); their objects are not touched
   protect-volumes             add ${KEEP_VOLUME_SYNC_OPTIONS.join(',')} to every live claim and Namespace of the
                               environment's namespaces, and set their volumes' reclaim policy to Retain
+  retire-guardrails [--yes]   delete every live LimitRange and ResourceQuota of the environment's namespaces that
+                              charts-out/<env> does not write (the old charts' data-platform-limits/-quota): the API
+                              server enforces every LimitRange and quota of a namespace, so the old ones would
+                              refuse our pods next to ours (without --yes: only print the plan)
   preflight                   check everything before the first sync: Argo CD settings, protected volumes, the old
                               Applications' automated sync off, and every object of charts-out/<env> sent over its
                               live counterpart as Argo CD would (dry-run, strict); exit 1 lists each problem
@@ -198,6 +203,31 @@ function protectVolumes(o: EnvOutput): number {
   return 0;
 }
 
+/**
+ * Live LimitRanges and ResourceQuotas in the environment's namespaces that the output does not write. The
+ * LimitRanger admission plugin checks a pod against every LimitRange of its namespace (kubernetes v1.28.15
+ * plugin/pkg/admission/limitranger/admission.go 136-154, `runLimitFunc`: `GetLimitRanges`, then each item) and the
+ * ResourceQuota plugin against every quota, so an old one that ours replaces under another name keeps
+ * refusing our pods (e2e rehearsal: `maximum memory usage per Container is 8Gi, but limit is 16Gi`).
+ */
+function oldGuardrails(o: EnvOutput): Json[] {
+  const ours = new Set(o.objects.map((x) => `${x.manifest.kind}/${x.manifest.metadata?.namespace ?? ''}/${x.manifest.metadata?.name}`));
+  return existingNamespaces(o.namespaces).flatMap((ns) => kubectlJson(['get', 'limitranges,resourcequotas', '-n', ns]).items as Json[])
+    .filter((g) => !ours.has(`${g.kind}/${g.metadata.namespace}/${g.metadata.name}`));
+}
+
+function retireGuardrails(o: EnvOutput, yes: boolean): number {
+  const old = oldGuardrails(o);
+  for (const g of old) {
+    const args = ['delete', g.kind.toLowerCase(), g.metadata.name, '-n', g.metadata.namespace];
+    out(`${yes ? 'running' : 'would run'}: kubectl ${args.join(' ')}   (not in charts-out; enforced on our pods next to ours)`);
+    if (yes) kubectlOk(args);
+  }
+  if (yes && oldGuardrails(o).length) throw new StepFailure('old LimitRanges or ResourceQuotas still live after deleting them');
+  out(`retire-guardrails: ${old.length} LimitRange(s)/ResourceQuota(s) not written by charts-out${old.length && !yes ? '; rerun with --yes' : ''}`);
+  return 0;
+}
+
 /** Whether ours exists live. */
 function liveOf(m: Json): Json | undefined {
   const args = ['get', `${m.kind}.${String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/')[0] : ''}`.replace(/\.$/, ''), m.metadata.name];
@@ -207,11 +237,28 @@ function liveOf(m: Json): Json | undefined {
   return res.stdout.trim() ? JSON.parse(res.stdout) as Json : undefined;
 }
 
+/**
+ * The kubectl call with which the preflight sends ours as Argo CD would, as a server-side dry-run. A hook with
+ * BeforeHookCreation is never sent over the live object: Argo CD deletes the live one and creates the hook
+ * (gitops-engine sync_task.go deleteBeforeCreation; conformance/upgrade.ts applyModeOf). The preflight must not
+ * delete, so it checks the create: the same object under a generated name (a dry-run create of the same name only
+ * says AlreadyExists, and an apply over the live Job is refused for its immutable pod template).
+ */
+export function preflightRequest(manifest: Json, appOptions: string[]): { args: string[]; body: Json } {
+  const mode = applyModeOf(manifest, appOptions);
+  if (mode === 'hook-recreate') {
+    const body = JSON.parse(JSON.stringify(manifest)) as Json;
+    body.metadata.generateName = `${String(body.metadata.name).slice(0, 50)}-preflight-`;
+    delete body.metadata.name;
+    return { args: ['create', '--dry-run=server', '--validate=strict', '-f', '-'], body };
+  }
+  return { args: argocdApplyArgs(mode, '-'), body: manifest };
+}
+
 /** Sends ours over the live object as Argo CD would, as a server-side dry-run; returns the server's message when refused. */
 function dryRunOver(o: OutputObject, appOptions: string[]): string | undefined {
-  const mode = applyModeOf(o.manifest, appOptions);
-  const args = argocdApplyArgs(mode, '-');
-  const res = kubectl(args, JSON.stringify(o.manifest));
+  const req = preflightRequest(o.manifest, appOptions);
+  const res = kubectl(req.args, JSON.stringify(req.body));
   return res.code === 0 ? undefined : res.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('Warning: ')).join('\n');
 }
 
@@ -269,7 +316,11 @@ function preflight(o: EnvOutput, argocdNs: string): number {
   for (const c of u.claims) problems.push(`claim ${c.metadata.namespace}/${c.metadata.name} lacks ${KEEP_VOLUME_SYNC_OPTIONS.join(',')}. Fix: npm run takeover -- protect-volumes`);
   for (const n of u.namespaceObjects) problems.push(`namespace ${n.metadata.name} lacks ${KEEP_VOLUME_SYNC_OPTIONS.join(',')}. Fix: npm run takeover -- protect-volumes`);
   for (const pv of u.volumes) problems.push(`volume ${pv.metadata.name} has reclaimPolicy ${pv.spec?.persistentVolumeReclaimPolicy}. Fix: npm run takeover -- protect-volumes`);
-  // 4. Every object of ours with a live counterpart, as Argo CD sends it.
+  // 4. No old LimitRange or ResourceQuota that would be enforced on our pods next to ours.
+  for (const g of oldGuardrails(o)) {
+    problems.push(`${g.kind} ${g.metadata.namespace}/${g.metadata.name} is not written by charts-out and would still be enforced on our pods. Fix: npm run takeover -- retire-guardrails --env <env> --yes`);
+  }
+  // 5. Every object of ours with a live counterpart, as Argo CD sends it.
   const appOptions = new Map(o.children.map((a) => [a.spec?.source?.path as string, (a.spec?.syncPolicy?.syncOptions ?? []) as string[]]));
   let checked = 0;
   for (const obj of o.objects) {
@@ -317,10 +368,16 @@ function parseDuration(s: string): number {
 
 function waitApps(o: EnvOutput, argocdNs: string, root: boolean, timeoutMs: number): number {
   const names = [...o.children, ...(root ? o.root : [])].map((a) => a.metadata.name as string).sort();
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let last = -1;
   for (;;) {
     const items = new Map((kubectlJson(['get', 'applications.argoproj.io', '-n', argocdNs]).items as Json[]).map((a) => [a.metadata.name as string, a]));
     const pending = names.filter((n) => items.get(n)?.status?.sync?.status !== 'Synced' || items.get(n)?.status?.health?.status !== 'Healthy');
+    if (pending.length !== last) {
+      out(`wait: +${Math.round((Date.now() - started) / 1000)}s ${names.length - pending.length}/${names.length} Synced and Healthy${pending.length && pending.length <= 5 ? ` (waiting for ${pending.join(', ')})` : ''}`);
+      last = pending.length;
+    }
     if (!pending.length) {
       out(`wait: ${names.length} Application(s) Synced and Healthy`);
       return 0;
@@ -411,6 +468,7 @@ export function main(argv: readonly string[]): number {
       case 'snapshot': return snapshot(o, ns, need(a.out, '--out FILE'));
       case 'pause-old': return pauseOld(o, ns);
       case 'protect-volumes': return protectVolumes(o);
+      case 'retire-guardrails': return retireGuardrails(o, a.yes!);
       case 'preflight': return preflight(o, ns);
       case 'recreate': return recreate(o, a.yes!);
       case 'wait': return waitApps(o, ns, a.root!, parseDuration(a.timeout!));
