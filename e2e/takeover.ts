@@ -18,7 +18,7 @@ import type { E2eBinaries } from './binaries';
 import { apply, get, list, Obj, sleep, waitUntil } from './kube';
 import type { SynthRepo } from './repo';
 import { ARGOCD_NAMESPACE, E2eStack } from './stack';
-import { formatTable, watchApplications } from './watch';
+import { formatTable, formatWaveOrder, watchApplications } from './watch';
 
 export interface TakeoverOptions {
   stack: E2eStack;
@@ -191,6 +191,11 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   const blocks = runbookBlocks(readme);
   if (blocks.length === 0) throw new Error('README.md has no ```sh takeover blocks (the hand-over runbook)');
   out(`\n-- hand-over runbook: ${blocks.length} block(s) from README.md`);
+  // Watched from before the runbook, so every resource failure and the order the Applications appear in are seen
+  // while the runbook's own wait steps run; the time bound after the runbook is set once it has ended.
+  const expected = repo.objects.filter((o) => o.manifest.kind === 'Application').map((o) => o.manifest.metadata.name as string);
+  let deadline = Infinity;
+  const watching = watchApplications(c, expected, Infinity, log, async () => Date.now() > deadline - t.timeoutMs, () => Date.now() > deadline);
   let ok = true;
   for (const [i, block] of blocks.entries()) {
     out(`\n[runbook ${i + 1}/${blocks.length}]\n${block.trimEnd().split('\n').map((l) => `  $ ${l}`).join('\n')}`);
@@ -204,12 +209,20 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
     }
   }
 
-  // Adoption: every Application of the new layout Synced and Healthy.
-  const expected = repo.objects.filter((o) => o.manifest.kind === 'Application').map((o) => o.manifest.metadata.name as string);
-  const res = await watchApplications(c, expected, ok ? t.timeoutMs : 30_000, log);
-  out(`\n-- prod after the hand-over: ${res.ok ? 'adopted' : 'NOT adopted'} (${res.seconds} s after the runbook)`);
-  out(formatTable(res.rows.values(), expected));
+  // Adoption: every Application of the new layout Synced and Healthy (within the time bound after the runbook).
+  const runbookEnd = Date.now();
+  deadline = runbookEnd + (ok ? t.timeoutMs : 30_000);
+  const res = await watching;
+  const waves = new Map(repo.objects.filter((o) => o.manifest.kind === 'Application').map((o) => [o.manifest.metadata.name as string, o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0']));
+  out(`\n-- prod after the hand-over: ${res.ok ? 'adopted' : 'NOT adopted'} (${Math.round((Date.now() - runbookEnd) / 1000)} s after the runbook ended, ${res.seconds} s after it started)`);
+  out(formatTable(res.rows.values(), expected, waves));
+  const rootNames = repo.objects.filter((o) => o.manifest.kind === 'Application' && o.path.includes('/bootstrap/')).map((o) => o.manifest.metadata.name as string);
+  out(`waves, in the order their Applications appeared (seconds after the runbook started; step 6 applies every child at once, and the old Applications of our names (api-gateway, monitoring, platform-policies, portal-services) existed before, so their creation time is the umbrella's):\n${formatWaveOrder([...res.rows.values()], rootNames)}`);
   if (!res.ok) ok = false;
+  // The umbrella's cluster's other Applications (not the platform's): the runbook leaves them alone.
+  const others = (await list(c, 'argoproj.io/v1alpha1', 'Application', ARGOCD_NAMESPACE)).filter((a) => !expected.includes(a.metadata.name));
+  out(`\nother Applications of the umbrella's cluster, not the platform's (untouched by the runbook; their Git source, GitHub, is unreachable here, so Argo CD reports what it reports; not counted): ${others.length}`);
+  for (const a of others) out(`  ${a.metadata.name}: sync ${a.status?.sync?.status ?? '-'}, health ${a.status?.health?.status ?? '-'}${a.status?.conditions?.[0] ? `, ${a.status.conditions[0].type}: ${String(a.status.conditions[0].message).slice(0, 120)}` : ''}`);
   const apiRejections = res.failures.filter((f) => !/namespaces? "[^"]+" not found/.test(f.message));
   for (const f of res.failures) out(`  ${apiRejections.includes(f) ? 'REJECTED' : 'retried '} +${f.at}s ${f.app}: ${f.resource}: ${f.message}`);
   if (apiRejections.length) { ok = false; out(`FAILED: ${apiRejections.length} object(s) rejected during the adoption`); }
@@ -226,7 +239,13 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   }
   const gone = [...before.keys()].filter((k) => !after.has(k)).sort();
   out(`pruned or deleted during the hand-over: ${gone.length ? '' : 'nothing'}`);
-  for (const k of gone) out(`  ${k}`);
+  const ours = new Map(repo.objects.map((o) => [keyOf(o.manifest), o.manifest]));
+  for (const k of gone) {
+    const hook = ours.get(k)?.metadata?.annotations?.['argocd.argoproj.io/hook'];
+    const why = hook ? ` (a ${hook} hook of ours: Argo CD deletes the live Job before creating the hook, at every sync; not live at the end)`
+      : /^(LimitRange|ResourceQuota)\//.test(k) ? ' (the runbook\'s retire-guardrails step)' : '';
+    out(`  ${k}${why}`);
+  }
   // Objects the umbrella applied that no Application tracks now (annotation tracking does not read the old label).
   const untracked = [...after.values()].filter((o) => o.metadata?.labels?.['app.kubernetes.io/instance']
     && !o.metadata?.annotations?.['argocd.argoproj.io/tracking-id']
