@@ -216,8 +216,12 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   const waves = new Map(repo.objects.filter((o) => o.manifest.kind === 'Application').map((o) => [o.manifest.metadata.name as string, o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0']));
   out(`\n-- prod after the hand-over: ${res.ok ? 'adopted' : 'NOT adopted'} (${Math.round((Date.now() - runbookEnd) / 1000)} s after the runbook ended, ${res.seconds} s after it started)`);
   out(formatTable(res.rows.values(), expected, waves));
-  const rootNames = repo.objects.filter((o) => o.manifest.kind === 'Application' && o.path.includes('/bootstrap/')).map((o) => o.manifest.metadata.name as string);
-  out(`waves, in the order their Applications appeared (seconds after the runbook started; step 6 applies every child at once, and the old Applications of our names (api-gateway, monitoring, platform-policies, portal-services) existed before, so their creation time is the umbrella's):\n${formatWaveOrder([...res.rows.values()], rootNames)}`);
+  // Creation order: the old Applications of our names existed before (the runbook's children and root steps
+  // replace their specs); the children step applies every other child at once, so waves order only the root's syncs.
+  const existed = [...res.rows.values()].filter((r) => (r.seenAt ?? 0) === 0).map((r) => r.name).sort();
+  out(`order the Applications appeared in (seconds after the runbook started):`);
+  out(`  before the runbook (the old Applications of our names; the children and root steps replace their specs): ${existed.join(', ') || 'none'}`);
+  out(formatWaveOrder([...res.rows.values()].filter((r) => !existed.includes(r.name)), []));
   if (!res.ok) ok = false;
   // The umbrella's cluster's other Applications (not the platform's): the runbook leaves them alone.
   const others = (await list(c, 'argoproj.io/v1alpha1', 'Application', ARGOCD_NAMESPACE)).filter((a) => !expected.includes(a.metadata.name));
@@ -242,7 +246,7 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   const ours = new Map(repo.objects.map((o) => [keyOf(o.manifest), o.manifest]));
   for (const k of gone) {
     const hook = ours.get(k)?.metadata?.annotations?.['argocd.argoproj.io/hook'];
-    const why = hook ? ` (a ${hook} hook of ours: Argo CD deletes the live Job before creating the hook, at every sync; not live at the end)`
+    const why = hook ? ` (a ${hook} hook of ours with BeforeHookCreation: Argo CD deletes the live one before it creates the hook; not live when this inventory was taken)`
       : /^(LimitRange|ResourceQuota)\//.test(k) ? ' (the runbook\'s retire-guardrails step)' : '';
     out(`  ${k}${why}`);
   }
