@@ -8,6 +8,7 @@
  *   npm run takeover -- pause-old --env prod                the old Applications of our names stop syncing automatically
  *   npm run takeover -- protect-volumes --env prod          Delete=false,Prune=false on every live claim; volumes Retain
  *   npm run takeover -- retire-guardrails --env prod [--yes] the old LimitRanges/ResourceQuotas ours replace are deleted
+ *   npm run takeover -- clear-old-hooks --env prod [--yes]   old Jobs with our hook Jobs' names are deleted
  *   npm run takeover -- preflight --env prod                every check before the first sync (exit 1 names each problem)
  *   npm run takeover -- recreate --env prod [--yes]         orphan-and-recreate for objects that declared it
  *   npm run takeover -- wait --env prod [--root] [--timeout 30m]   until the Applications are Synced and Healthy
@@ -36,6 +37,10 @@ steps (in runbook order):
                               charts-out/<env> does not write (the old charts' data-platform-limits/-quota): the API
                               server enforces every LimitRange and quota of a namespace, so the old ones would
                               refuse our pods next to ours (without --yes: only print the plan)
+  clear-old-hooks [--yes]     delete every completed live Job that has the name of a hook Job of ours but is not
+                              one (the old charts' superset-init): Argo CD would prune it in the hook's phase, and
+                              gitops-engine then takes that result for the hook's, which never runs (refuses a Job
+                              still running; without --yes: only print the plan)
   preflight                   check everything before the first sync: Argo CD settings, protected volumes, the old
                               Applications' automated sync off, and every object of charts-out/<env> sent over its
                               live counterpart as Argo CD would (dry-run, strict); exit 1 lists each problem
@@ -228,6 +233,39 @@ function retireGuardrails(o: EnvOutput, yes: boolean): number {
   return 0;
 }
 
+const HOOK_ANNOTATION = 'argocd.argoproj.io/hook';
+
+/**
+ * Live Jobs with the name of a hook Job of ours that are not hooks themselves (the old charts' one-off Jobs). Argo CD
+ * adopts the live object of a target's key, so such a Job becomes a prune task of the sync phase; gitops-engine keys a
+ * task's result by resource key and phase (v0.7.1-0.20250129155113-4c6e03c46314, pkg/sync/sync_task.go 50-52,
+ * sync_context.go 1301-1303), so a Sync hook of the same name reads the prune's result (`Pruned`, `Succeeded`) and
+ * is never created (the rehearsal: superset-init). PreSync/PostSync hooks have other keys and run.
+ */
+export function oldHookJobs(ours: readonly Json[], live: readonly Json[]): Json[] {
+  const hooks = new Set(ours.filter((m) => m.kind === 'Job' && m.metadata?.annotations?.[HOOK_ANNOTATION]).map((m) => `${m.metadata.namespace}/${m.metadata.name}`));
+  return live.filter((j) => hooks.has(`${j.metadata.namespace}/${j.metadata.name}`) && !j.metadata?.annotations?.[HOOK_ANNOTATION]);
+}
+
+function liveOldHookJobs(o: EnvOutput): Json[] {
+  const live = existingNamespaces(o.namespaces).flatMap((ns) => kubectlJson(['get', 'jobs', '-n', ns]).items as Json[]);
+  return oldHookJobs(o.objects.map((x) => x.manifest), live);
+}
+
+function clearOldHooks(o: EnvOutput, yes: boolean): number {
+  const old = liveOldHookJobs(o);
+  const running = old.filter((j) => (j.status?.active ?? 0) > 0);
+  if (running.length) throw new StepFailure(`still running: ${running.map((j) => `job ${j.metadata.namespace}/${j.metadata.name}`).join(', ')}; wait until it completes, then rerun`);
+  for (const j of old) {
+    const args = ['delete', 'job', j.metadata.name, '-n', j.metadata.namespace, '--cascade=background'];
+    out(`${yes ? 'running' : 'would run'}: kubectl ${args.join(' ')}   (an old Job with the name of our ${j.metadata.name} hook; ${j.status?.succeeded ? 'completed' : 'not running'})`);
+    if (yes) kubectlOk(args);
+  }
+  if (yes && liveOldHookJobs(o).length) throw new StepFailure('old Jobs with our hooks\' names still live after deleting them');
+  out(`clear-old-hooks: ${old.length} old Job(s) with the name of a hook Job of ours${old.length && !yes ? '; rerun with --yes' : ''}`);
+  return 0;
+}
+
 /** Whether ours exists live. */
 function liveOf(m: Json): Json | undefined {
   const args = ['get', `${m.kind}.${String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/')[0] : ''}`.replace(/\.$/, ''), m.metadata.name];
@@ -320,7 +358,11 @@ function preflight(o: EnvOutput, argocdNs: string): number {
   for (const g of oldGuardrails(o)) {
     problems.push(`${g.kind} ${g.metadata.namespace}/${g.metadata.name} is not written by charts-out and would still be enforced on our pods. Fix: npm run takeover -- retire-guardrails --env <env> --yes`);
   }
-  // 5. Every object of ours with a live counterpart, as Argo CD sends it.
+  // 5. No old Job with the name of a hook Job of ours (the hook would never run).
+  for (const j of liveOldHookJobs(o)) {
+    problems.push(`Job ${j.metadata.namespace}/${j.metadata.name} is not our hook but has its name: the sync would prune it and take that for the hook's run. Fix: npm run takeover -- clear-old-hooks --env <env> --yes`);
+  }
+  // 6. Every object of ours with a live counterpart, as Argo CD sends it.
   const appOptions = new Map(o.children.map((a) => [a.spec?.source?.path as string, (a.spec?.syncPolicy?.syncOptions ?? []) as string[]]));
   let checked = 0;
   for (const obj of o.objects) {
@@ -469,6 +511,7 @@ export function main(argv: readonly string[]): number {
       case 'pause-old': return pauseOld(o, ns);
       case 'protect-volumes': return protectVolumes(o);
       case 'retire-guardrails': return retireGuardrails(o, a.yes!);
+      case 'clear-old-hooks': return clearOldHooks(o, a.yes!);
       case 'preflight': return preflight(o, ns);
       case 'recreate': return recreate(o, a.yes!);
       case 'wait': return waitApps(o, ns, a.root!, parseDuration(a.timeout!));

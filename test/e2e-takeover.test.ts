@@ -1,4 +1,4 @@
-import { preflightRequest } from '../cli/takeover';
+import { oldHookJobs, preflightRequest } from '../cli/takeover';
 import { normalizations } from '../e2e/controller-log';
 import { liveDefinitions } from '../e2e/takeover';
 
@@ -52,5 +52,17 @@ describe('e2e take-over rehearsal', () => {
     const { live, dropped } = liveDefinitions([sts('k8s/gitops/applications/zookeeper-simple.yaml', 1), other, sts('k8s/zookeeper/zookeeper-statefulset.yaml', 2)]);
     expect(live.map((o) => o.file)).toEqual(['k8s/other.yaml', 'k8s/zookeeper/zookeeper-statefulset.yaml']);
     expect(dropped).toEqual([{ key: 'StatefulSet/data-platform/zookeeper', file: 'k8s/gitops/applications/zookeeper-simple.yaml', kept: 'k8s/zookeeper/zookeeper-statefulset.yaml' }]);
+  });
+
+  test('regression: an old Job with the name of a hook Job of ours is cleared before the first sync; our own hook and other Jobs are not', () => {
+    const hook = (name: string, phase: string) => ({ kind: 'Job', metadata: { name, namespace: 'data-platform', annotations: { 'argocd.argoproj.io/hook': phase, 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' } } });
+    const ours = [hook('superset-init', 'Sync'), hook('minio-init-buckets', 'PostSync'), { kind: 'Deployment', metadata: { name: 'superset-web', namespace: 'data-platform' } }];
+    const live = [
+      { kind: 'Job', metadata: { name: 'superset-init', namespace: 'data-platform', labels: { 'app.kubernetes.io/instance': 'data-platform' } }, status: { succeeded: 1 } }, // the umbrella's
+      { ...hook('minio-init-buckets', 'PostSync'), status: { succeeded: 1 } }, // ours, from an earlier sync
+      { kind: 'Job', metadata: { name: 'superset-init', namespace: 'other' } }, // another namespace
+      { kind: 'Job', metadata: { name: 'dolphinscheduler-full-schema-init', namespace: 'data-platform' } }, // no hook of ours has its name
+    ];
+    expect(oldHookJobs(ours, live).map((j) => `${j.metadata.namespace}/${j.metadata.name}`)).toEqual(['data-platform/superset-init']);
   });
 });

@@ -18,7 +18,7 @@ describe('take-over runbook', () => {
     const steps = commands.filter((c) => c.startsWith('npm run --silent takeover -- ')).map((c) => c.split(' ')[5]);
     // The order the checks depend on: back up, stop the old sync, protect, retire the old guardrails (they would
     // refuse our pods), check, remedy, sync children, verify, root.
-    expect(steps).toEqual(['snapshot', 'pause-old', 'protect-volumes', 'retire-guardrails', 'preflight', 'recreate', 'wait', 'verify', 'wait', 'verify']);
+    expect(steps).toEqual(['snapshot', 'pause-old', 'protect-volumes', 'retire-guardrails', 'clear-old-hooks', 'preflight', 'recreate', 'wait', 'verify', 'wait', 'verify']);
     for (const c of commands) {
       expect(`${c}: ${/^(npm run --silent takeover -- |kubectl |mkdir -p takeover$|for ns in .*; do kubectl get .*; done$)/.test(c)}`).toBe(`${c}: true`);
     }
