@@ -241,6 +241,16 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   } else {
     out(`all ${pvcsBefore.length} PersistentVolumeClaims of the umbrella kept (same UID)`);
   }
+  // Every hook Job of ours ran: live, created from our hook (its annotation), complete. (An old Job of the same name
+  // once shadowed the superset-init Sync hook, which then never ran: the runbook's clear-old-hooks step.)
+  const hookJobs = repo.objects.map((o) => o.manifest).filter((m) => m.kind === 'Job' && m.metadata?.annotations?.['argocd.argoproj.io/hook']
+    && !String(m.metadata.annotations['argocd.argoproj.io/hook-delete-policy'] ?? '').includes('HookSucceeded'));
+  const notRun = hookJobs.filter((m) => {
+    const j = after.get(keyOf(m));
+    return !j?.metadata?.annotations?.['argocd.argoproj.io/hook'] || !(j.status?.succeeded >= 1);
+  }).map(keyOf);
+  if (notRun.length) { ok = false; out(`FAILED: hook Job(s) of ours not run to completion: ${notRun.join(', ')}`); }
+  else out(`all ${hookJobs.length} hook Jobs of ours ran to completion (${hookJobs.map((m) => `${m.metadata.annotations['argocd.argoproj.io/hook']} ${m.metadata.name}`).join(', ')})`);
   const gone = [...before.keys()].filter((k) => !after.has(k)).sort();
   out(`pruned or deleted during the hand-over: ${gone.length ? '' : 'nothing'}`);
   const ours = new Map(repo.objects.map((o) => [keyOf(o.manifest), o.manifest]));
