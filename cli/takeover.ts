@@ -7,6 +7,8 @@
  *   npm run takeover -- snapshot --env prod --out FILE     record what must survive (claims, volumes, Applications)
  *   npm run takeover -- pause-old --env prod                the old Applications of our names stop syncing automatically
  *   npm run takeover -- protect-volumes --env prod          Delete=false,Prune=false on every live claim; volumes Retain
+ *   npm run takeover -- retire-guardrails --env prod [--yes] the old LimitRanges/ResourceQuotas ours replace are deleted
+ *   npm run takeover -- clear-old-hooks --env prod [--yes]   old Jobs with our hook Jobs' names are deleted
  *   npm run takeover -- preflight --env prod                every check before the first sync (exit 1 names each problem)
  *   npm run takeover -- recreate --env prod [--yes]         orphan-and-recreate for objects that declared it
  *   npm run takeover -- wait --env prod [--root] [--timeout 30m]   until the Applications are Synced and Healthy
@@ -31,6 +33,14 @@ steps (in runbook order):
                               another source (the old Helm Applications); their objects are not touched
   protect-volumes             add ${KEEP_VOLUME_SYNC_OPTIONS.join(',')} to every live claim and Namespace of the
                               environment's namespaces, and set their volumes' reclaim policy to Retain
+  retire-guardrails [--yes]   delete every live LimitRange and ResourceQuota of the environment's namespaces that
+                              charts-out/<env> does not write (the old charts' data-platform-limits/-quota): the API
+                              server enforces every LimitRange and quota of a namespace, so the old ones would
+                              refuse our pods next to ours (without --yes: only print the plan)
+  clear-old-hooks [--yes]     delete every completed live Job that has the name of a hook Job of ours but is not
+                              one (the old charts' superset-init): Argo CD would prune it in the hook's phase, and
+                              gitops-engine then takes that result for the hook's, which never runs (refuses a Job
+                              still running; without --yes: only print the plan)
   preflight                   check everything before the first sync: Argo CD settings, protected volumes, the old
                               Applications' automated sync off, and every object of charts-out/<env> sent over its
                               live counterpart as Argo CD would (dry-run, strict); exit 1 lists each problem
@@ -198,6 +208,64 @@ function protectVolumes(o: EnvOutput): number {
   return 0;
 }
 
+/**
+ * Live LimitRanges and ResourceQuotas in the environment's namespaces that the output does not write. The
+ * LimitRanger admission plugin checks a pod against every LimitRange of its namespace (kubernetes v1.28.15
+ * plugin/pkg/admission/limitranger/admission.go 136-154, `runLimitFunc`: `GetLimitRanges`, then each item) and the
+ * ResourceQuota plugin against every quota, so an old one that ours replaces under another name keeps
+ * refusing our pods (e2e rehearsal: `maximum memory usage per Container is 8Gi, but limit is 16Gi`).
+ */
+function oldGuardrails(o: EnvOutput): Json[] {
+  const ours = new Set(o.objects.map((x) => `${x.manifest.kind}/${x.manifest.metadata?.namespace ?? ''}/${x.manifest.metadata?.name}`));
+  return existingNamespaces(o.namespaces).flatMap((ns) => kubectlJson(['get', 'limitranges,resourcequotas', '-n', ns]).items as Json[])
+    .filter((g) => !ours.has(`${g.kind}/${g.metadata.namespace}/${g.metadata.name}`));
+}
+
+function retireGuardrails(o: EnvOutput, yes: boolean): number {
+  const old = oldGuardrails(o);
+  for (const g of old) {
+    const args = ['delete', g.kind.toLowerCase(), g.metadata.name, '-n', g.metadata.namespace];
+    out(`${yes ? 'running' : 'would run'}: kubectl ${args.join(' ')}   (not in charts-out; enforced on our pods next to ours)`);
+    if (yes) kubectlOk(args);
+  }
+  if (yes && oldGuardrails(o).length) throw new StepFailure('old LimitRanges or ResourceQuotas still live after deleting them');
+  out(`retire-guardrails: ${old.length} LimitRange(s)/ResourceQuota(s) not written by charts-out${old.length && !yes ? '; rerun with --yes' : ''}`);
+  return 0;
+}
+
+const HOOK_ANNOTATION = 'argocd.argoproj.io/hook';
+
+/**
+ * Live Jobs with the name of a hook Job of ours that are not hooks themselves (the old charts' one-off Jobs). Argo CD
+ * adopts the live object of a target's key, so such a Job becomes a prune task of the sync phase; gitops-engine keys a
+ * task's result by resource key and phase (v0.7.1-0.20250129155113-4c6e03c46314, pkg/sync/sync_task.go 50-52,
+ * sync_context.go 1301-1303), so a Sync hook of the same name reads the prune's result (`Pruned`, `Succeeded`) and
+ * is never created (the rehearsal: superset-init). PreSync/PostSync hooks have other keys and run.
+ */
+export function oldHookJobs(ours: readonly Json[], live: readonly Json[]): Json[] {
+  const hooks = new Set(ours.filter((m) => m.kind === 'Job' && m.metadata?.annotations?.[HOOK_ANNOTATION]).map((m) => `${m.metadata.namespace}/${m.metadata.name}`));
+  return live.filter((j) => hooks.has(`${j.metadata.namespace}/${j.metadata.name}`) && !j.metadata?.annotations?.[HOOK_ANNOTATION]);
+}
+
+function liveOldHookJobs(o: EnvOutput): Json[] {
+  const live = existingNamespaces(o.namespaces).flatMap((ns) => kubectlJson(['get', 'jobs', '-n', ns]).items as Json[]);
+  return oldHookJobs(o.objects.map((x) => x.manifest), live);
+}
+
+function clearOldHooks(o: EnvOutput, yes: boolean): number {
+  const old = liveOldHookJobs(o);
+  const running = old.filter((j) => (j.status?.active ?? 0) > 0);
+  if (running.length) throw new StepFailure(`still running: ${running.map((j) => `job ${j.metadata.namespace}/${j.metadata.name}`).join(', ')}; wait until it completes, then rerun`);
+  for (const j of old) {
+    const args = ['delete', 'job', j.metadata.name, '-n', j.metadata.namespace, '--cascade=background'];
+    out(`${yes ? 'running' : 'would run'}: kubectl ${args.join(' ')}   (an old Job with the name of our ${j.metadata.name} hook; ${j.status?.succeeded ? 'completed' : 'not running'})`);
+    if (yes) kubectlOk(args);
+  }
+  if (yes && liveOldHookJobs(o).length) throw new StepFailure('old Jobs with our hooks\' names still live after deleting them');
+  out(`clear-old-hooks: ${old.length} old Job(s) with the name of a hook Job of ours${old.length && !yes ? '; rerun with --yes' : ''}`);
+  return 0;
+}
+
 /** Whether ours exists live. */
 function liveOf(m: Json): Json | undefined {
   const args = ['get', `${m.kind}.${String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/')[0] : ''}`.replace(/\.$/, ''), m.metadata.name];
@@ -207,11 +275,28 @@ function liveOf(m: Json): Json | undefined {
   return res.stdout.trim() ? JSON.parse(res.stdout) as Json : undefined;
 }
 
+/**
+ * The kubectl call with which the preflight sends ours as Argo CD would, as a server-side dry-run. A hook with
+ * BeforeHookCreation is never sent over the live object: Argo CD deletes the live one and creates the hook
+ * (gitops-engine sync_task.go deleteBeforeCreation; conformance/upgrade.ts applyModeOf). The preflight must not
+ * delete, so it checks the create: the same object under a generated name (a dry-run create of the same name only
+ * says AlreadyExists, and an apply over the live Job is refused for its immutable pod template).
+ */
+export function preflightRequest(manifest: Json, appOptions: string[]): { args: string[]; body: Json } {
+  const mode = applyModeOf(manifest, appOptions);
+  if (mode === 'hook-recreate') {
+    const body = JSON.parse(JSON.stringify(manifest)) as Json;
+    body.metadata.generateName = `${String(body.metadata.name).slice(0, 50)}-preflight-`;
+    delete body.metadata.name;
+    return { args: ['create', '--dry-run=server', '--validate=strict', '-f', '-'], body };
+  }
+  return { args: argocdApplyArgs(mode, '-'), body: manifest };
+}
+
 /** Sends ours over the live object as Argo CD would, as a server-side dry-run; returns the server's message when refused. */
 function dryRunOver(o: OutputObject, appOptions: string[]): string | undefined {
-  const mode = applyModeOf(o.manifest, appOptions);
-  const args = argocdApplyArgs(mode, '-');
-  const res = kubectl(args, JSON.stringify(o.manifest));
+  const req = preflightRequest(o.manifest, appOptions);
+  const res = kubectl(req.args, JSON.stringify(req.body));
   return res.code === 0 ? undefined : res.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('Warning: ')).join('\n');
 }
 
@@ -269,7 +354,15 @@ function preflight(o: EnvOutput, argocdNs: string): number {
   for (const c of u.claims) problems.push(`claim ${c.metadata.namespace}/${c.metadata.name} lacks ${KEEP_VOLUME_SYNC_OPTIONS.join(',')}. Fix: npm run takeover -- protect-volumes`);
   for (const n of u.namespaceObjects) problems.push(`namespace ${n.metadata.name} lacks ${KEEP_VOLUME_SYNC_OPTIONS.join(',')}. Fix: npm run takeover -- protect-volumes`);
   for (const pv of u.volumes) problems.push(`volume ${pv.metadata.name} has reclaimPolicy ${pv.spec?.persistentVolumeReclaimPolicy}. Fix: npm run takeover -- protect-volumes`);
-  // 4. Every object of ours with a live counterpart, as Argo CD sends it.
+  // 4. No old LimitRange or ResourceQuota that would be enforced on our pods next to ours.
+  for (const g of oldGuardrails(o)) {
+    problems.push(`${g.kind} ${g.metadata.namespace}/${g.metadata.name} is not written by charts-out and would still be enforced on our pods. Fix: npm run takeover -- retire-guardrails --env <env> --yes`);
+  }
+  // 5. No old Job with the name of a hook Job of ours (the hook would never run).
+  for (const j of liveOldHookJobs(o)) {
+    problems.push(`Job ${j.metadata.namespace}/${j.metadata.name} is not our hook but has its name: the sync would prune it and take that for the hook's run. Fix: npm run takeover -- clear-old-hooks --env <env> --yes`);
+  }
+  // 6. Every object of ours with a live counterpart, as Argo CD sends it.
   const appOptions = new Map(o.children.map((a) => [a.spec?.source?.path as string, (a.spec?.syncPolicy?.syncOptions ?? []) as string[]]));
   let checked = 0;
   for (const obj of o.objects) {
@@ -317,10 +410,16 @@ function parseDuration(s: string): number {
 
 function waitApps(o: EnvOutput, argocdNs: string, root: boolean, timeoutMs: number): number {
   const names = [...o.children, ...(root ? o.root : [])].map((a) => a.metadata.name as string).sort();
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let last = -1;
   for (;;) {
     const items = new Map((kubectlJson(['get', 'applications.argoproj.io', '-n', argocdNs]).items as Json[]).map((a) => [a.metadata.name as string, a]));
     const pending = names.filter((n) => items.get(n)?.status?.sync?.status !== 'Synced' || items.get(n)?.status?.health?.status !== 'Healthy');
+    if (pending.length !== last) {
+      out(`wait: +${Math.round((Date.now() - started) / 1000)}s ${names.length - pending.length}/${names.length} Synced and Healthy${pending.length && pending.length <= 5 ? ` (waiting for ${pending.join(', ')})` : ''}`);
+      last = pending.length;
+    }
     if (!pending.length) {
       out(`wait: ${names.length} Application(s) Synced and Healthy`);
       return 0;
@@ -411,6 +510,8 @@ export function main(argv: readonly string[]): number {
       case 'snapshot': return snapshot(o, ns, need(a.out, '--out FILE'));
       case 'pause-old': return pauseOld(o, ns);
       case 'protect-volumes': return protectVolumes(o);
+      case 'retire-guardrails': return retireGuardrails(o, a.yes!);
+      case 'clear-old-hooks': return clearOldHooks(o, a.yes!);
       case 'preflight': return preflight(o, ns);
       case 'recreate': return recreate(o, a.yes!);
       case 'wait': return waitApps(o, ns, a.root!, parseDuration(a.timeout!));

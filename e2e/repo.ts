@@ -3,6 +3,11 @@
  * and committed on the branch the Applications track, served over `file://`. The repository URL reaches every
  * Application through the environment's GitOps settings (`gitops.repoURL`, a values overlay), never by editing
  * the written files.
+ *
+ * With `checkout` (the take-over rehearsal) the repository is a checkout of this project, as the runbook assumes
+ * ("from the repository root at the commit whose charts-out/ Argo CD will deploy, npm ci done"): every tracked file
+ * of the working tree except `charts-out/`, the fresh synth as `charts-out/`, and `node_modules` linked to this
+ * checkout's (git-ignored, so never committed).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,9 +22,20 @@ export interface SynthRepo {
   objects: readonly RenderedObject[];
 }
 
-export function makeRepo(baseDir: string, envs: readonly string[], git: string): SynthRepo {
+export function makeRepo(baseDir: string, envs: readonly string[], git: string, checkout?: { root: string }): SynthRepo {
   const dir = path.join(baseDir, 'repo');
   const url = `file://${dir}`;
+  if (checkout) {
+    const tracked = execFileSync(git, ['ls-files', '-z'], { cwd: checkout.root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+      .split('\0').filter((f) => f && !f.startsWith('charts-out/'));
+    for (const f of tracked) {
+      const from = path.join(checkout.root, f);
+      if (!fs.existsSync(from)) continue; // deleted in the working tree
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.copyFileSync(from, path.join(dir, f));
+    }
+    if (!fs.existsSync(path.join(checkout.root, 'node_modules'))) throw new Error(`no ${path.join(checkout.root, 'node_modules')}: run npm ci first (the runbook's npm commands need it)`);
+  }
   const result = synthesize({ environments: envs, values: [{ source: 'e2e overlay (gitops.repoURL)', data: { gitops: { repoURL: url } } }] });
   for (const [file, text] of result.files) {
     const p = path.join(dir, 'charts-out', file);
@@ -37,5 +53,8 @@ export function makeRepo(baseDir: string, envs: readonly string[], git: string):
   run('init', '-q', '-b', revision);
   run('add', '-A');
   run('commit', '-q', '-m', `e2e: synth of ${envs.join(', ')}`);
+  // Linked after the commit: the repo-server refuses a repository holding a symlink out of it ("out-of-bounds
+  // symlinks"), and `node_modules/` in .gitignore matches a directory, not a link.
+  if (checkout) fs.symlinkSync(path.join(checkout.root, 'node_modules'), path.join(dir, 'node_modules'));
   return { url, dir, revision, objects: result.objects };
 }

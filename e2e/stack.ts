@@ -47,11 +47,23 @@ export interface StackOptions {
   /** Pre-made PersistentVolumes (each `pvSize`) of StorageClass local-path. */
   volumes: number;
   pvSize: string;
+  /**
+   * Reclaim policy of the pre-made volumes (default Retain). The take-over rehearsal uses Delete, the default of
+   * the local-path provisioner whose volumes the umbrella's claims hold, so the runbook's protect-volumes step has
+   * real work to do.
+   */
+  pvReclaimPolicy?: 'Retain' | 'Delete';
   /** Git repository URLs the AppProject allows. */
   sourceRepos: string[];
   /** The AppProject name the Applications use. */
   project: string;
   overrides: HealthOverride[];
+  /**
+   * `platform` (default): argocd-cm has the settings the README requires. `before-takeover` (the take-over
+   * rehearsal): Argo CD as the umbrella's cluster had it, with the v2.13 defaults (label tracking, no Application
+   * health check), so the runbook's own argocd-cm step is what sets them. The printed overrides are in both.
+   */
+  argocdSettings?: 'platform' | 'before-takeover';
   /** CustomResourceDefinitions to install (Argo CD's among them) before Argo CD starts. */
   crds: Obj[];
 }
@@ -231,12 +243,12 @@ export class E2eStack {
           capacity: { storage: pvSize },
           accessModes: ['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany'],
           storageClassName: 'local-path',
-          persistentVolumeReclaimPolicy: 'Retain',
+          persistentVolumeReclaimPolicy: this.opts.pvReclaimPolicy ?? 'Retain',
           hostPath: { path: `/tmp/254carbon-e2e-never-mounted/pv-${i}` }, // kwok runs no kubelet: never mounted
         },
       });
     }
-    log(`${nodes} fake nodes Ready; StorageClass local-path with ${volumes} PersistentVolumes of ${pvSize}`);
+    log(`${nodes} fake nodes Ready; StorageClass local-path with ${volumes} PersistentVolumes of ${pvSize} (reclaim policy ${this.opts.pvReclaimPolicy ?? 'Retain'})`);
   }
 
   /** argocd namespace, argocd-cm (settings the README requires + printed overrides), argocd-secret, AppProject. */
@@ -244,7 +256,7 @@ export class E2eStack {
     const c = this.client;
     const part = { 'app.kubernetes.io/part-of': 'argocd' };
     await apply(c, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGOCD_NAMESPACE } });
-    const data: Record<string, string> = {
+    const data: Record<string, string> = this.opts.argocdSettings === 'before-takeover' ? {} : {
       'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,
       'application.resourceTrackingMethod': 'annotation',
     };

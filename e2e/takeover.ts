@@ -9,7 +9,7 @@
  * 3. lets Argo CD adopt, and fails on any object the API server rejected, any PersistentVolumeClaim deleted, any
  *    Application not Synced and Healthy; it reports what was pruned and what the umbrella left behind untracked.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -18,7 +18,7 @@ import type { E2eBinaries } from './binaries';
 import { apply, get, list, Obj, sleep, waitUntil } from './kube';
 import type { SynthRepo } from './repo';
 import { ARGOCD_NAMESPACE, E2eStack } from './stack';
-import { formatTable, watchApplications } from './watch';
+import { formatTable, formatWaveOrder, watchApplications } from './watch';
 
 export interface TakeoverOptions {
   stack: E2eStack;
@@ -75,6 +75,20 @@ export function referenceObjects(refDir: string): { objects: RefObject[]; skippe
   return { objects, skipped };
 }
 
+/**
+ * One definition per object: the pack defines some objects twice (INDEX.md, "Facts to keep in mind"); the cluster
+ * held one of them. The later file in path order is the live one, as applying the tree in order would leave it; for
+ * ZooKeeper that is `k8s/zookeeper/zookeeper-statefulset.yaml`, the definition the project documents as live
+ * (docs/runtime-facts.md, take-over section; `zookeeper-simple.yaml`'s StatefulSet differs in fields fixed at
+ * creation, so applying both in order is refused by the API server and cannot be what the cluster had).
+ */
+export function liveDefinitions(objects: readonly RefObject[]): { live: RefObject[]; dropped: { key: string; file: string; kept: string }[] } {
+  const last = new Map<string, RefObject>();
+  for (const o of objects) last.set(keyOf(o.obj), o);
+  const dropped = objects.filter((o) => last.get(keyOf(o.obj)) !== o).map((o) => ({ key: keyOf(o.obj), file: o.file, kept: last.get(keyOf(o.obj))!.file }));
+  return { live: objects.filter((o) => last.get(keyOf(o.obj)) === o), dropped };
+}
+
 const keyOf = (o: Obj) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
 
 export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
@@ -82,17 +96,21 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   const c = stack.client;
   const refDir = process.env.E2E_REFERENCE_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'reference', 'hmco-6c20054');
   if (!fs.existsSync(refDir)) throw new Error(`no reference pack at ${refDir}. Fix: set E2E_REFERENCE_DIR`);
-  const { objects: refs, skipped } = referenceObjects(refDir);
-  out(`\n-- reference state: ${refs.length} objects from ${path.relative(REPO_ROOT, refDir)} (skipped, no objects: ${skipped.join(', ')})`);
+  const { objects: all, skipped } = referenceObjects(refDir);
+  const { live: refs, dropped } = liveDefinitions(all);
+  out(`\n-- reference state: ${all.length} objects from ${path.relative(REPO_ROOT, refDir)} (skipped, no objects: ${skipped.join(', ')})`);
+  out(`defined twice in the pack, the later file taken as live (${dropped.length}):`);
+  for (const d of dropped) out(`  ${d.key}: ${d.kept} (not ${d.file})`);
 
-  // The kubectl the runbook uses, and a kubeconfig whose context namespace is argocd (as `argocd` expects).
+  // The kubectl the runbook uses, and a kubeconfig whose context namespace is argocd.
   const bin = path.join(stack.dir, 'runbook-bin');
   fs.mkdirSync(bin, { recursive: true });
   fs.symlinkSync(binaries.kubectl, path.join(bin, 'kubectl'));
-  fs.writeFileSync(path.join(bin, 'argocd'), ARGOCD_SHIM, { mode: 0o755 });
   const kubeconfig = path.join(stack.dir, 'kubeconfig-runbook');
   fs.writeFileSync(kubeconfig, fs.readFileSync(stack.kubeconfig, 'utf8').replace('context: {cluster: local, user: admin}', 'context: {cluster: local, user: admin, namespace: argocd}'));
-  const runEnv = { ...process.env, KUBECONFIG: kubeconfig, PATH: `${bin}:${process.env.PATH}`, HOME: path.join(stack.dir, 'home') };
+  const home = path.join(stack.dir, 'home'); // kubectl's and npm's caches and logs stay in the run's directory
+  fs.mkdirSync(home, { recursive: true });
+  const runEnv = { ...process.env, KUBECONFIG: kubeconfig, PATH: `${bin}:${process.env.PATH}`, HOME: home };
   const kubectl = (args: string[], input?: string) => spawnSync(binaries.kubectl, args, { env: runEnv, input, encoding: 'utf8', cwd: repo.dir });
 
   // Namespaces the old objects live in existed (CreateNamespace=true of the old Applications, or by hand).
@@ -103,6 +121,24 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
     if (r.obj.kind === 'Application' && r.obj.spec?.destination?.namespace) namespaces.add(r.obj.spec.destination.namespace);
   }
   for (const ns of [...namespaces].sort()) await apply(c, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'argocd-controller');
+
+  // Storage classes the umbrella's claims name other than local-path (e.g. spark-logs-pvc's local-storage-standard):
+  // the cluster had them, with volumes; here each gets a class without provisioner and pre-made volumes.
+  const classes = new Map<string, number>();
+  for (const r of refs) {
+    const specs = r.obj.kind === 'PersistentVolumeClaim' ? [r.obj.spec] : (r.obj.spec?.volumeClaimTemplates ?? []).map((t: Obj) => t.spec);
+    for (const sp of specs) if (sp?.storageClassName && sp.storageClassName !== 'local-path') classes.set(sp.storageClassName, (classes.get(sp.storageClassName) ?? 0) + (r.obj.spec?.replicas ?? 1));
+  }
+  for (const [cls, n] of [...classes].sort()) {
+    await apply(c, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: cls }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'Immediate', reclaimPolicy: 'Delete' });
+    for (let i = 0; i < n; i++) {
+      await apply(c, {
+        apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `e2e-${cls}-${i}` },
+        spec: { capacity: { storage: '100Gi' }, accessModes: ['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany'], storageClassName: cls, persistentVolumeReclaimPolicy: 'Delete', hostPath: { path: `/tmp/254carbon-e2e-never-mounted/${cls}-${i}` } },
+      });
+    }
+    out(`storage class ${cls} (named by the umbrella's claims): created with ${n} volume(s)`);
+  }
 
   const rejected: string[] = [];
   let redactedSecrets = 0;
@@ -155,27 +191,42 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   const blocks = runbookBlocks(readme);
   if (blocks.length === 0) throw new Error('README.md has no ```sh takeover blocks (the hand-over runbook)');
   out(`\n-- hand-over runbook: ${blocks.length} block(s) from README.md`);
+  // Watched from before the runbook, so every resource failure and the order the Applications appear in are seen
+  // while the runbook's own wait steps run; the time bound after the runbook is set once it has ended.
+  const expected = repo.objects.filter((o) => o.manifest.kind === 'Application').map((o) => o.manifest.metadata.name as string);
+  let deadline = Infinity;
+  const watching = watchApplications(c, expected, Infinity, log, async () => Date.now() > deadline - t.timeoutMs, () => Date.now() > deadline);
   let ok = true;
   for (const [i, block] of blocks.entries()) {
     out(`\n[runbook ${i + 1}/${blocks.length}]\n${block.trimEnd().split('\n').map((l) => `  $ ${l}`).join('\n')}`);
     const started = Date.now();
-    const res = spawnSync('bash', ['-euo', 'pipefail', '-c', block], { env: runEnv, cwd: repo.dir, encoding: 'utf8', timeout: t.timeoutMs });
-    const text = `${res.stdout ?? ''}${res.stderr ?? ''}`.trimEnd();
-    if (text) out(text.split('\n').map((l) => `    ${l}`).join('\n'));
-    out(`  -> exit ${res.status ?? res.signal} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    if (res.status !== 0) {
+    const res = await runBlock(block, { env: runEnv, cwd: repo.dir, timeoutMs: t.timeoutMs }, (l) => out(`    ${l}`));
+    out(`  -> exit ${res.code ?? res.signal} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    if (res.code !== 0) {
       ok = false;
-      out(`FAILED: runbook block ${i + 1} exited ${res.status ?? res.signal}`);
+      out(`FAILED: runbook block ${i + 1} exited ${res.code ?? res.signal}${res.signal ? ` (killed after ${t.timeoutMs / 1000} s)` : ''}`);
       break;
     }
   }
 
-  // Adoption: every Application of the new layout Synced and Healthy.
-  const expected = repo.objects.filter((o) => o.manifest.kind === 'Application').map((o) => o.manifest.metadata.name as string);
-  const res = await watchApplications(c, expected, ok ? t.timeoutMs : 30_000, log);
-  out(`\n-- prod after the hand-over: ${res.ok ? 'adopted' : 'NOT adopted'} (${res.seconds} s after the runbook)`);
-  out(formatTable(res.rows.values(), expected));
+  // Adoption: every Application of the new layout Synced and Healthy (within the time bound after the runbook).
+  const runbookEnd = Date.now();
+  deadline = runbookEnd + (ok ? t.timeoutMs : 30_000);
+  const res = await watching;
+  const waves = new Map(repo.objects.filter((o) => o.manifest.kind === 'Application').map((o) => [o.manifest.metadata.name as string, o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0']));
+  out(`\n-- prod after the hand-over: ${res.ok ? 'adopted' : 'NOT adopted'} (${Math.round((Date.now() - runbookEnd) / 1000)} s after the runbook ended, ${res.seconds} s after it started)`);
+  out(formatTable(res.rows.values(), expected, waves));
+  // Creation order: the old Applications of our names existed before (the runbook's children and root steps
+  // replace their specs); the children step applies every other child at once, so waves order only the root's syncs.
+  const existed = [...res.rows.values()].filter((r) => (r.seenAt ?? 0) === 0).map((r) => r.name).sort();
+  out(`order the Applications appeared in (seconds after the runbook started):`);
+  out(`  before the runbook (the old Applications of our names; the children and root steps replace their specs): ${existed.join(', ') || 'none'}`);
+  out(formatWaveOrder([...res.rows.values()].filter((r) => !existed.includes(r.name)), []));
   if (!res.ok) ok = false;
+  // The umbrella's cluster's other Applications (not the platform's): the runbook leaves them alone.
+  const others = (await list(c, 'argoproj.io/v1alpha1', 'Application', ARGOCD_NAMESPACE)).filter((a) => !expected.includes(a.metadata.name));
+  out(`\nother Applications of the umbrella's cluster, not the platform's (untouched by the runbook; their Git source, GitHub, is unreachable here, so Argo CD reports what it reports; not counted): ${others.length}`);
+  for (const a of others) out(`  ${a.metadata.name}: sync ${a.status?.sync?.status ?? '-'}, health ${a.status?.health?.status ?? '-'}${a.status?.conditions?.[0] ? `, ${a.status.conditions[0].type}: ${String(a.status.conditions[0].message).slice(0, 120)}` : ''}`);
   const apiRejections = res.failures.filter((f) => !/namespaces? "[^"]+" not found/.test(f.message));
   for (const f of res.failures) out(`  ${apiRejections.includes(f) ? 'REJECTED' : 'retried '} +${f.at}s ${f.app}: ${f.resource}: ${f.message}`);
   if (apiRejections.length) { ok = false; out(`FAILED: ${apiRejections.length} object(s) rejected during the adoption`); }
@@ -190,9 +241,25 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   } else {
     out(`all ${pvcsBefore.length} PersistentVolumeClaims of the umbrella kept (same UID)`);
   }
+  // Every hook Job of ours ran: live, created from our hook (its annotation), complete. (An old Job of the same name
+  // once shadowed the superset-init Sync hook, which then never ran: the runbook's clear-old-hooks step.)
+  const hookJobs = repo.objects.map((o) => o.manifest).filter((m) => m.kind === 'Job' && m.metadata?.annotations?.['argocd.argoproj.io/hook']
+    && !String(m.metadata.annotations['argocd.argoproj.io/hook-delete-policy'] ?? '').includes('HookSucceeded'));
+  const notRun = hookJobs.filter((m) => {
+    const j = after.get(keyOf(m));
+    return !j?.metadata?.annotations?.['argocd.argoproj.io/hook'] || !(j.status?.succeeded >= 1);
+  }).map(keyOf);
+  if (notRun.length) { ok = false; out(`FAILED: hook Job(s) of ours not run to completion: ${notRun.join(', ')}`); }
+  else out(`all ${hookJobs.length} hook Jobs of ours ran to completion (${hookJobs.map((m) => `${m.metadata.annotations['argocd.argoproj.io/hook']} ${m.metadata.name}`).join(', ')})`);
   const gone = [...before.keys()].filter((k) => !after.has(k)).sort();
   out(`pruned or deleted during the hand-over: ${gone.length ? '' : 'nothing'}`);
-  for (const k of gone) out(`  ${k}`);
+  const ours = new Map(repo.objects.map((o) => [keyOf(o.manifest), o.manifest]));
+  for (const k of gone) {
+    const hook = ours.get(k)?.metadata?.annotations?.['argocd.argoproj.io/hook'];
+    const why = hook ? ` (a ${hook} hook of ours with BeforeHookCreation: Argo CD deletes the live one before it creates the hook; not live when this inventory was taken)`
+      : /^(LimitRange|ResourceQuota)\//.test(k) ? ' (the runbook\'s retire-guardrails step)' : '';
+    out(`  ${k}${why}`);
+  }
   // Objects the umbrella applied that no Application tracks now (annotation tracking does not read the old label).
   const untracked = [...after.values()].filter((o) => o.metadata?.labels?.['app.kubernetes.io/instance']
     && !o.metadata?.annotations?.['argocd.argoproj.io/tracking-id']
@@ -202,10 +269,30 @@ export async function runTakeover(t: TakeoverOptions): Promise<boolean> {
   return ok;
 }
 
+/** Runs one runbook block with bash -euo pipefail, printing its output as it comes (a long `wait` shows progress). */
+function runBlock(block: string, o: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number }, line: (l: string) => void): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', block], { env: o.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => child.kill('SIGTERM'), o.timeoutMs);
+    for (const stream of [child.stdout, child.stderr]) {
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => {
+        buf += d;
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) line(l);
+      });
+      stream.on('end', () => { if (buf) line(buf); });
+    }
+    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal }); });
+  });
+}
+
 /** Every object of the kinds the platform and the reference use, by key (kube-system and argocd excluded). */
 async function inventory(stack: E2eStack): Promise<Map<string, Obj>> {
   const kinds: [string, string][] = [
-    ['v1', 'ConfigMap'], ['v1', 'Secret'], ['v1', 'Service'], ['v1', 'ServiceAccount'], ['v1', 'PersistentVolumeClaim'], ['v1', 'Namespace'],
+    ['v1', 'ConfigMap'], ['v1', 'Secret'], ['v1', 'LimitRange'], ['v1', 'ResourceQuota'], ['v1', 'Service'], ['v1', 'ServiceAccount'], ['v1', 'PersistentVolumeClaim'], ['v1', 'Namespace'],
     ['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet'], ['batch/v1', 'Job'], ['batch/v1', 'CronJob'],
     ['networking.k8s.io/v1', 'Ingress'], ['networking.k8s.io/v1', 'NetworkPolicy'], ['autoscaling/v2', 'HorizontalPodAutoscaler'],
     ['rbac.authorization.k8s.io/v1', 'Role'], ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['rbac.authorization.k8s.io/v1', 'ClusterRole'],
@@ -228,23 +315,3 @@ async function inventory(stack: E2eStack): Promise<Map<string, Obj>> {
   }
   return m;
 }
-
-/**
- * `argocd` for the runbook. argocd-server does not run in this tier (and `--core` would validate the source
- * through a repo-server port-forward), so the one CLI verb the runbook uses is carried out with the same spec
- * change the CLI makes: `argocd app set NAME --sync-policy none` removes spec.syncPolicy.automated (Argo CD v2.13.9
- * cmd/util/app.go, `case "none", "manual"`). Any other use fails loudly instead of pretending.
- */
-const ARGOCD_SHIM = `#!/usr/bin/env bash
-# e2e shim (see e2e/takeover.ts): only 'argocd app set NAME --sync-policy none|manual' is supported.
-set -euo pipefail
-if [[ "\${1:-}" == app && "\${2:-}" == set && -n "\${3:-}" && "\${4:-}" == --sync-policy && ( "\${5:-}" == none || "\${5:-}" == manual ) && $# -eq 5 ]]; then
-  echo "e2e argocd shim: app set $3 --sync-policy $5 (removes spec.syncPolicy.automated, as the CLI does)" >&2
-  if kubectl -n argocd get application "$3" -o jsonpath='{.spec.syncPolicy.automated}' | grep -q .; then
-    kubectl -n argocd patch application "$3" --type json -p '[{"op":"remove","path":"/spec/syncPolicy/automated"}]'
-  fi
-  exit 0
-fi
-echo "e2e argocd shim: unsupported command: argocd $*" >&2
-exit 3
-`;

@@ -53,7 +53,7 @@ export function rowOf(a: Obj): AppRow {
 }
 
 export async function watchApplications(client: KubeClient, expected: readonly string[], timeoutMs: number,
-  log: (m: string) => void, extraDone: () => Promise<boolean> = async () => true): Promise<WatchResult> {
+  log: (m: string) => void, extraDone: () => Promise<boolean> = async () => true, stop: () => boolean = () => false): Promise<WatchResult> {
   const start = Date.now();
   const rows = new Map<string, AppRow>();
   const failures: Failure[] = [];
@@ -61,7 +61,7 @@ export async function watchApplications(client: KubeClient, expected: readonly s
   let greenPolls = 0;
   let lastLine = '';
   let lastPrint = 0;
-  while (Date.now() - start < timeoutMs) {
+  while (Date.now() - start < timeoutMs && !stop()) {
     const apps = (await list(client, 'argoproj.io/v1alpha1', 'Application', ARGOCD_NAMESPACE)).filter((a) => expected.includes(a.metadata.name));
     const t = Math.round((Date.now() - start) / 1000);
     for (const a of apps) {

@@ -15,7 +15,10 @@ describe('the take-over runbook the e2e tier rehearses', () => {
     const all = blocks.join('\n');
     // The root is applied last: it turns data-platform into the app-of-apps and prunes what it still tracks.
     expect(all.lastIndexOf('charts-out/argocd/prod/bootstrap/')).toBeGreaterThan(all.lastIndexOf('kubectl apply -f charts-out/argocd/prod/\n'));
-    expect(all.indexOf('--sync-policy none')).toBeLessThan(all.indexOf('kubectl apply'));
+    // The old Applications stop syncing (pause-old) and Argo CD switches tracking before any of ours is applied.
+    expect(all.indexOf('takeover -- pause-old')).toBeGreaterThan(-1);
+    expect(all.indexOf('takeover -- pause-old')).toBeLessThan(all.indexOf('kubectl apply -f charts-out/argocd/prod/'));
+    expect(all.indexOf('docs/takeover/argocd-cm-patch.yaml')).toBeLessThan(all.indexOf('kubectl apply -f charts-out/argocd/prod/'));
   });
 
   test('block extraction keeps order, strips list indentation and ignores other fences', () => {

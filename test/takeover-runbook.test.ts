@@ -16,8 +16,9 @@ describe('take-over runbook', () => {
   test('regression: the runbook is in sh takeover blocks, in execution order, and uses only project commands and kubectl', () => {
     expect(commands.length).toBeGreaterThan(10);
     const steps = commands.filter((c) => c.startsWith('npm run --silent takeover -- ')).map((c) => c.split(' ')[5]);
-    // The order the checks depend on: back up, stop the old sync, protect, check, remedy, sync children, verify, root.
-    expect(steps).toEqual(['snapshot', 'pause-old', 'protect-volumes', 'preflight', 'recreate', 'wait', 'verify', 'wait', 'verify']);
+    // The order the checks depend on: back up, stop the old sync, protect, retire the old guardrails (they would
+    // refuse our pods), check, remedy, sync children, verify, root.
+    expect(steps).toEqual(['snapshot', 'pause-old', 'protect-volumes', 'retire-guardrails', 'clear-old-hooks', 'preflight', 'recreate', 'wait', 'verify', 'wait', 'verify']);
     for (const c of commands) {
       expect(`${c}: ${/^(npm run --silent takeover -- |kubectl |mkdir -p takeover$|for ns in .*; do kubectl get .*; done$)/.test(c)}`).toBe(`${c}: true`);
     }
