@@ -42,6 +42,11 @@ export interface Endpoint {
   url(scheme: string, path?: string): string;
 }
 
+/** The identity of an edge for duplicate checks (fields joined by NUL, which no name contains). */
+function edgeKey(from: string, to: string, kind: string, target: string, detail: string | undefined): string {
+  return `${from}\0${to}\0${kind}\0${target}\0${detail ?? '\u0001'}`;
+}
+
 /** What an edge of the graph points at. */
 export type EdgeKind = 'service' | 'secret' | 'configMap' | 'bucket';
 
@@ -220,6 +225,11 @@ export class PlatformGraph extends Construct {
   }
 
   private readonly _edges: Edge[] = [];
+  /** The identity of each recorded edge (from, to, kind, target, detail), for addEdge's duplicate check. */
+  private readonly _edgeKeys = new Set<string>();
+  /** Bumped by every change that can change `edges`; the derived edges are computed once per state. */
+  private _revision = 0;
+  private _edgesMemo?: { revision: number; edges: readonly Edge[] };
   private readonly _workloads: WorkloadRecord[] = [];
   private readonly _buckets: BucketClaim[] = [];
   private readonly _components = new Set<string>();
@@ -253,8 +263,11 @@ export class PlatformGraph extends Construct {
 
   /** Records that `from` depends on `to`. Edges within one component are kept too (they order nothing). */
   public addEdge(edge: Edge): void {
-    if (!this._edges.some((e) => e.from === edge.from && e.to === edge.to && e.kind === edge.kind && e.target === edge.target && e.detail === edge.detail)) {
+    const key = edgeKey(edge.from, edge.to, edge.kind, edge.target, edge.detail);
+    if (!this._edgeKeys.has(key)) {
+      this._edgeKeys.add(key);
       this._edges.push(edge);
+      this._revision++;
     }
   }
 
@@ -273,6 +286,7 @@ export class PlatformGraph extends Construct {
       throw new PlatformConfigError(`component '${d.component}'`, `discoverable endpoint '${d.id}' is registered by both '${same.component}' and '${d.component}'`, 'give each endpoint its own id');
     }
     this._discoverables.push(d);
+    this._revision++;
   }
 
   /** The user-facing endpoints registered so far, sorted by id. Read them lazily (at synth) to see every component. */
@@ -300,21 +314,32 @@ export class PlatformGraph extends Construct {
    */
   public consumeRegistry(component: string): void {
     this._registryConsumers.add(component);
+    this._revision++;
   }
 
-  /** Every edge: those recorded by endpoint()/secretKeyRef() plus those derived from registry consumption. */
+  /**
+   * Every edge: those recorded by endpoint()/secretKeyRef() plus those derived from registry consumption (a derived
+   * edge is left out when an edge with its from, to, target and detail exists). Computed once per state of the graph.
+   */
   public get edges(): readonly Edge[] {
+    if (this._edgesMemo?.revision === this._revision) return this._edgesMemo.edges;
+    const seen = new Set(this._edges.map((x) => edgeKey(x.from, x.to, '', x.target, x.detail)));
     const derived: Edge[] = [];
+    const discoverables = this.discoverables.filter((x) => !x.identityHeader);
     for (const from of [...this._registryConsumers].sort()) {
       // An endpoint that trusts an identity header is reached through the ingress only (health: public URL).
-      for (const d of this.discoverables.filter((x) => !x.identityHeader)) {
+      for (const d of discoverables) {
         for (const [svc, port] of [[d.service, d.port], [d.health.service, d.health.port]] as const) {
-          const e: Edge = { from, to: d.component, kind: 'service', target: svc.name, detail: port, soft: true };
-          if (![...this._edges, ...derived].some((x) => x.from === e.from && x.to === e.to && x.target === e.target && x.detail === e.detail)) derived.push(e);
+          const key = edgeKey(from, d.component, '', svc.name, port);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          derived.push({ from, to: d.component, kind: 'service', target: svc.name, detail: port, soft: true });
         }
       }
     }
-    return [...this._edges, ...derived];
+    const edges: readonly Edge[] = Object.freeze([...this._edges, ...derived]);
+    this._edgesMemo = { revision: this._revision, edges };
+    return edges;
   }
 
   public get workloads(): readonly WorkloadRecord[] {

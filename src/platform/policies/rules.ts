@@ -48,18 +48,30 @@ export interface ContainerView {
   readonly c: Record<string, any>;
 }
 
+const CONTAINER_LISTS: ReadonlyArray<ContainerView['list']> = ['ephemeralContainers', 'initContainers', 'containers'];
+
 /** The containers of a pod spec from the given lists, in Kyverno's order (ephemeral, init, main). */
-export function containers(pod: PodSpecJson, lists: ReadonlyArray<ContainerView['list']> = ['ephemeralContainers', 'initContainers', 'containers']): ContainerView[] {
-  return (['ephemeralContainers', 'initContainers', 'containers'] as const)
-    .filter((l) => lists.includes(l))
-    .flatMap((list) => ((pod[list] ?? []) as Array<Record<string, any>>).map((c) => ({ name: String(c.name), list, c })));
+export function containers(pod: PodSpecJson, lists: ReadonlyArray<ContainerView['list']> = CONTAINER_LISTS): ContainerView[] {
+  // Called for every rule of every policy on every pod: one pass, no intermediate arrays.
+  const views: ContainerView[] = [];
+  for (const list of CONTAINER_LISTS) {
+    if (!lists.includes(list)) continue;
+    for (const c of (pod[list] ?? []) as Array<Record<string, any>>) views.push({ name: String(c.name), list, c });
+  }
+  return views;
 }
 
 /** Kyverno's wildcard match: `*` any run of characters, `?` exactly one. */
 export function wildcardMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split('').map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`, 's');
+  let re = WILDCARDS.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split('').map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`, 's');
+    WILDCARDS.set(pattern, re);
+  }
   return re.test(value);
 }
+/** Compiled wildcard patterns (a handful of distinct ones, matched against every container of every pod). */
+const WILDCARDS = new Map<string, RegExp>();
 
 const sc = (v: ContainerView): Record<string, any> => v.c.securityContext ?? {};
 const upper = (xs: unknown): string[] => (Array.isArray(xs) ? xs.map((x) => String(x).toUpperCase()) : []);
