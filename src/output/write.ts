@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { PlatformConfigError } from '../core/errors';
 import { compareStrings } from '../core/order';
-import { exchangeDirs } from './exchange';
+import { exchangeDirs, type ExchangeResult } from './exchange';
 
 /**
  * Writing charts-out/ so that it is never lost, mixed or half-written.
@@ -341,7 +341,6 @@ export function writeTree(outDir: string, files: ReadonlyMap<string, string>, ro
     if (current.changed.length + current.missing.length + current.extra.length === 0) return false;
     const { work } = sideNames(real);
     const newDir = path.join(work, 'new');
-    const oldDir = path.join(work, 'old');
     const existed = fs.existsSync(real);
     try {
       guard('create the staging folder', work, () => fs.mkdirSync(newDir, { recursive: true }));
@@ -377,42 +376,42 @@ export function writeTree(outDir: string, files: ReadonlyMap<string, string>, ro
       throw e;
     }
     // The swap. With an atomic exchange the folder is the old tree before the call and the new one after it; the
-    // work folder then holds the old tree (a kill before its removal leaves it to the next run's recovery).
-    if (existed) {
-      const exchanged = exchangeDirs(newDir, real);
-      if (exchanged.ok) {
-        phase('swapped');
-        guard('remove the previous tree', work, () => fs.rmSync(work, { recursive: true, force: true }));
-        phase('done');
-        return true;
-      }
-      if (!exchanged.unsupported) {
-        fs.rmSync(work, { recursive: true, force: true });
-        throw outputFault({ code: exchanged.code, path: real, message: `the atomic exchange failed (${exchanged.code})` }, 'replace the output folder', real);
-      }
-    }
-    // Two renames: from here on a failure is undone, a kill is completed by the next run's recovery.
-    if (existed) {
-      try {
-        fs.renameSync(real, oldDir);
-      } catch (e) {
-        fs.rmSync(work, { recursive: true, force: true });
-        throw outputFault(e, 'replace the output folder', real);
-      }
-    }
-    phase('moved-old');
-    try {
-      fs.renameSync(newDir, real);
-    } catch (e) {
-      if (existed) fs.renameSync(oldDir, real);
+    // work folder then holds the old tree. Without one, two renames; from the first on a failure is undone and a
+    // kill is completed by the next run's recovery. Either way a kill before the work folder is gone leaves it to
+    // that recovery.
+    const exchanged: ExchangeResult = existed ? exchangeDirs(newDir, real) : { ok: false, unsupported: true };
+    if (!exchanged.ok && !exchanged.unsupported) {
       fs.rmSync(work, { recursive: true, force: true });
-      throw outputFault(e, 'replace the output folder', real);
+      throw outputFault({ code: exchanged.code, path: real, message: `the atomic exchange failed (${exchanged.code})` }, 'replace the output folder', real);
     }
+    if (!exchanged.ok) swapByTwoRenames(real, work, existed);
     phase('swapped');
-    fs.rmSync(work, { recursive: true, force: true });
+    guard('remove the previous tree', work, () => fs.rmSync(work, { recursive: true, force: true }));
     phase('done');
     return true;
   });
+}
+
+/** The swap where no atomic exchange exists: `real` -> `<work>/old`, `<work>/new` -> `real`, undone on failure. */
+function swapByTwoRenames(real: string, work: string, existed: boolean): void {
+  const newDir = path.join(work, 'new');
+  const oldDir = path.join(work, 'old');
+  if (existed) {
+    try {
+      fs.renameSync(real, oldDir);
+    } catch (e) {
+      fs.rmSync(work, { recursive: true, force: true });
+      throw outputFault(e, 'replace the output folder', real);
+    }
+  }
+  phase('moved-old');
+  try {
+    fs.renameSync(newDir, real);
+  } catch (e) {
+    if (existed) fs.renameSync(oldDir, real);
+    fs.rmSync(work, { recursive: true, force: true });
+    throw outputFault(e, 'replace the output folder', real);
+  }
 }
 
 /** The differences between the synthesized files and `outDir`, within `roots`. */
