@@ -82,6 +82,12 @@ function kubectlOk(args: string[]): string {
   return res.stdout.trim();
 }
 
+/** A step's change: printed as the plan without --yes, run (and printed) with it. `why` follows the command. */
+function runOrPlan(yes: boolean, args: string[], why?: string): void {
+  out(`${yes ? 'running' : 'would run'}: kubectl ${args.join(' ')}${why === undefined ? '' : `   (${why})`}`);
+  if (yes) kubectlOk(args);
+}
+
 // ---- the output ---------------------------------------------------------------------------------------------
 
 interface OutputObject { file: string; text: string; manifest: Json }
@@ -225,8 +231,7 @@ function retireGuardrails(o: EnvOutput, yes: boolean): number {
   const old = oldGuardrails(o);
   for (const g of old) {
     const args = ['delete', g.kind.toLowerCase(), g.metadata.name, '-n', g.metadata.namespace];
-    out(`${yes ? 'running' : 'would run'}: kubectl ${args.join(' ')}   (not in charts-out; enforced on our pods next to ours)`);
-    if (yes) kubectlOk(args);
+    runOrPlan(yes, args, 'not in charts-out; enforced on our pods next to ours');
   }
   if (yes && oldGuardrails(o).length) throw new StepFailure('old LimitRanges or ResourceQuotas still live after deleting them');
   out(`retire-guardrails: ${old.length} LimitRange(s)/ResourceQuota(s) not written by charts-out${old.length && !yes ? '; rerun with --yes' : ''}`);
@@ -258,8 +263,7 @@ function clearOldHooks(o: EnvOutput, yes: boolean): number {
   if (running.length) throw new StepFailure(`still running: ${running.map((j) => `job ${j.metadata.namespace}/${j.metadata.name}`).join(', ')}; wait until it completes, then rerun`);
   for (const j of old) {
     const args = ['delete', 'job', j.metadata.name, '-n', j.metadata.namespace, '--cascade=background'];
-    out(`${yes ? 'running' : 'would run'}: kubectl ${args.join(' ')}   (an old Job with the name of our ${j.metadata.name} hook; ${j.status?.succeeded ? 'completed' : 'not running'})`);
-    if (yes) kubectlOk(args);
+    runOrPlan(yes, args, `an old Job with the name of our ${j.metadata.name} hook; ${j.status?.succeeded ? 'completed' : 'not running'}`);
   }
   if (yes && liveOldHookJobs(o).length) throw new StepFailure('old Jobs with our hooks\' names still live after deleting them');
   out(`clear-old-hooks: ${old.length} old Job(s) with the name of a hook Job of ours${old.length && !yes ? '; rerun with --yes' : ''}`);
@@ -395,8 +399,7 @@ function recreate(o: EnvOutput, yes: boolean): number {
     if (!refused) continue;
     planned++;
     const args = ['delete', m.kind.toLowerCase(), m.metadata.name, '--cascade=orphan', ...(m.metadata.namespace ? ['-n', m.metadata.namespace] : [])];
-    out(`${yes ? 'running' : 'would run'}: kubectl ${args.join(' ')}   (${m.metadata.annotations?.['platform.254carbon.com/not-in-place-reason'] ?? ''})`);
-    if (yes) kubectlOk(args);
+    runOrPlan(yes, args, m.metadata.annotations?.['platform.254carbon.com/not-in-place-reason'] ?? '');
   }
   out(`recreate: ${declared.length} object(s) declare orphan-and-recreate, ${planned} refused in place${planned && !yes ? '; rerun with --yes' : ''}`);
   return 0;
@@ -469,10 +472,7 @@ function rollback(o: EnvOutput, argocdNs: string, file: string, yes: boolean): n
     }
     plan.push(['delete', 'applications.argoproj.io', name, '-n', argocdNs, '--wait=true']);
   }
-  for (const args of plan) {
-    out(`${yes ? 'running' : 'would run'}: kubectl ${args.join(' ')}`);
-    if (yes) kubectlOk(args);
-  }
+  for (const args of plan) runOrPlan(yes, args);
   const restore = (snap.applications as Json[]).map(clean);
   out(`${yes ? 'restoring' : 'would restore'}: ${restore.map((a) => a.metadata.name).join(', ') || '(no Application in the snapshot)'} from ${file} (kubectl apply)`);
   if (yes && restore.length) {
