@@ -12,7 +12,6 @@ import { admittedObjects, simulateAdmission, WORKLOAD_KINDS } from '../src/platf
 import { KyvernoExceptions, PolicyExceptions } from '../src/platform/policies/kyverno-exceptions';
 import { PlatformPolicies } from '../src/platform/policies/policies';
 import { DataPlatform } from '../src/platform/data-platform';
-import * as api from '../src';
 import { ENVS, filesOf } from './util';
 
 const probe = { exec: { command: ['true'] } };
@@ -125,11 +124,6 @@ describe('KyvernoExceptions on its own', () => {
     // a consumer's app.synth() fails through the platform graph's cdk8s validation, with the platform's message
     expect(String((err as Error).message)).toMatch(/^Validation failed with the following errors:\n\s+\[PlatformGraph\] /);
     expect(String((err as Error).message)).toMatch(/environment 'dev', component 'workloads', Deployment data-platform-dev\/rooted: the pod violates policy disallow-host-path rule host-path \(volume varlog is a hostPath\) and declares no deviation for it\. Fix: meet the restricted profile, or declare a 'hostPathVolumes' deviation/);
-  });
-
-  test('it is exported from the package root', () => {
-    expect(api.KyvernoExceptions).toBe(KyvernoExceptions);
-    expect(api.PolicyExceptions).toBe(PolicyExceptions);
   });
 });
 
