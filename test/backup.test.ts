@@ -171,3 +171,48 @@ describe('backup inventory: every stateful volume has a backup (Velero 1.15.2 ru
     });
   });
 });
+
+describe('the inventory\'s early read skips only workloads that cannot mount a claim (mayHoldKey)', () => {
+  const { App, ApiObject, Chart, JsonPatch, Lazy } = jest.requireActual('cdk8s') as typeof import('cdk8s');
+  const { k8s } = jest.requireActual('cdk8s-plus-28') as typeof import('cdk8s-plus-28');
+  const { mayHoldKey } = jest.requireActual('../src/core/manifest') as typeof import('../src/core/manifest');
+  const { DataPlatform } = jest.requireActual('../src/platform/data-platform') as typeof import('../src/platform/data-platform');
+  const { loadEnvironment } = jest.requireActual('../src/config/values') as typeof import('../src/config/values');
+  const KEYS = new Set(['persistentVolumeClaim']);
+  const deployment = (volumes: unknown, extra: Record<string, unknown> = {}) => {
+    const chart = new Chart(new App({ outdir: '.tmp/unused' }), 'c');
+    return new k8s.KubeDeployment(chart, 'd', {
+      metadata: { name: 'd' },
+      spec: {
+        selector: { matchLabels: { app: 'd' } },
+        template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], resources: { limits: { cpu: k8s.Quantity.fromString('1') } }, ...extra }], volumes: volumes as import("cdk8s-plus-28").k8s.Volume[] } },
+      },
+    });
+  };
+
+  test('plain props without the key, number/string unions included: the manifest cannot hold it', () => {
+    expect(mayHoldKey(deployment([{ name: 'tmp', emptyDir: {} }]), KEYS)).toBe(false);
+    expect(mayHoldKey(deployment(undefined, { livenessProbe: { httpGet: { port: k8s.IntOrString.fromNumber(8080) } } }), KEYS)).toBe(false);
+  });
+
+  test('the key at any depth, a Lazy, an implicit token or a JSON patch: it may', () => {
+    expect(mayHoldKey(deployment([{ name: 'data', persistentVolumeClaim: { claimName: 'x' } }]), KEYS)).toBe(true);
+    expect(mayHoldKey(deployment(Lazy.any({ produce: () => [] })), KEYS)).toBe(true);
+    expect(mayHoldKey(deployment([{ resolve: () => ({ name: 'data', persistentVolumeClaim: { claimName: 'x' } }) }]), KEYS)).toBe(true);
+    const patched = deployment([]);
+    patched.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', { name: 'data', persistentVolumeClaim: { claimName: 'x' } }));
+    expect(mayHoldKey(patched, KEYS)).toBe(true);
+    expect(mayHoldKey(new ApiObject(new Chart(new App({ outdir: '.tmp/unused' }), 'c'), 'o', { apiVersion: 'v1', kind: 'ConfigMap', data: { a: 'b' } }), new Set(['a']))).toBe(true);
+  });
+
+  test.each(ENVS)('every workload it skips has no claim in its manifest, and it skips some (%s)', (env) => {
+    const app = new App({ outdir: '.tmp/unused' });
+    new DataPlatform(app, env, { environment: loadEnvironment(env) });
+    const workloads = app.node.findAll().filter((o): o is InstanceType<typeof ApiObject> => o instanceof ApiObject && ['Deployment', 'DaemonSet', 'Job', 'CronJob'].includes(o.kind));
+    const skipped = workloads.filter((o) => !mayHoldKey(o, KEYS));
+    for (const o of skipped) expect(JSON.stringify(o.toJson())).not.toContain('"persistentVolumeClaim"');
+    expect(skipped.length).toBeGreaterThan(workloads.length / 2);
+    // and those it reads include every workload that does mount one
+    for (const o of workloads.filter((x) => JSON.stringify(x.toJson()).includes('"persistentVolumeClaim"'))) expect(mayHoldKey(o, KEYS)).toBe(true);
+  });
+});

@@ -1,4 +1,4 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import { PlatformComponent } from './component';
 import { PlatformValidationError } from './errors';
@@ -26,6 +26,41 @@ export function manifestOf(o: ApiObject): Record<string, any> {
     manifests.set(o, m);
   }
   return m;
+}
+
+/**
+ * Adds JSON patches to an object whose manifest may have been resolved already (`manifestOf`): the next
+ * `manifestOf` resolves it again, with the patches.
+ */
+export function addPatches(o: ApiObject, ...ops: JsonPatch[]): void {
+  o.addJsonPatch(...ops);
+  manifests.delete(o);
+}
+
+/**
+ * Whether the manifest of `o` may hold any of `keys` (as an object key, at any depth), decided without resolving
+ * it: false only when the object has no JSON patches and its props (cdk8s's `ApiObject` keeps them as given) are
+ * plain data all the way down, with none of the keys, no Lazy and no implicit token (`resolve()`), whose value is
+ * only known at synth time. Number/string unions (IntOrString, Quantity) are values, not containers. Anything
+ * else (another cdk8s without `props`, a class instance) answers true: the caller then resolves the manifest.
+ */
+export function mayHoldKey(o: ApiObject, keys: ReadonlySet<string>): boolean {
+  const raw = o as unknown as { props?: unknown; patches?: unknown };
+  if (!Array.isArray(raw.patches) || raw.patches.length > 0 || raw.props === null || typeof raw.props !== 'object') return true;
+  const holds = (v: unknown): boolean => {
+    if (v === null || typeof v !== 'object') return typeof v === 'function';
+    if (Array.isArray(v)) return v.some(holds);
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype) {
+      // cdk8s's NumberStringUnionResolver: a class instance whose `value` is a number or a string
+      const value = (v as { value?: unknown; resolve?: unknown }).value;
+      return !(proto !== null && typeof (v as { resolve?: unknown }).resolve !== 'function' && Object.keys(v).length === 1 && (typeof value === 'number' || typeof value === 'string'));
+    }
+    if (typeof (v as { resolve?: unknown }).resolve === 'function') return true;
+    for (const k of Object.keys(v)) if (keys.has(k) || holds((v as Record<string, unknown>)[k])) return true;
+    return false;
+  };
+  return holds(raw.props);
 }
 
 /** The key of an object: `Kind/namespace/name`. */

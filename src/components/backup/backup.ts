@@ -7,7 +7,7 @@ import { ServiceDescriptor } from '../../core/graph';
 import type { EnvironmentConfig } from '../../config/schema';
 import { addExternalSecret } from '../../core/external-secret';
 import { Image } from '../../core/image';
-import { manifestOf } from '../../core/manifest';
+import { manifestOf, mayHoldKey } from '../../core/manifest';
 import { PlatformValidationError } from '../../core/errors';
 import { Endpoint } from '../../core/graph';
 import { MINIO_DEFAULT_IMAGE, MINIO_SERVICE } from '../minio/minio';
@@ -40,6 +40,11 @@ export interface BackupsProps extends PlatformComponentProps {
    */
   readonly copyImage?: string;
 }
+
+/** The kinds the inventory reads: claims, and the workloads that may mount them. */
+const INVENTORY_KINDS: ReadonlySet<string> = new Set(['PersistentVolumeClaim', 'StatefulSet', 'Deployment', 'DaemonSet', 'Job', 'CronJob']);
+/** The key through which a pod mounts a claim. */
+const CLAIM_KEYS: ReadonlySet<string> = new Set(['persistentVolumeClaim']);
 
 /**
  * Velero backups of one environment, in Velero's namespace: a BackupStorageLocation (`minio` in prod) and a
@@ -138,9 +143,14 @@ export class Backups extends PlatformComponent {
     this.addAlerts();
   }
 
-  /** The objects of the App, as manifests (without caching: callable before the App is complete). */
+  /**
+   * The objects of the App the inventory reads, as manifests. Before the App is complete (`final` false) they are
+   * resolved without caching, and a Deployment, DaemonSet, Job or CronJob that cannot mount a claim (no
+   * `persistentVolumeClaim` anywhere in it: `mayHoldKey`) is left out: it adds nothing to the inventory.
+   */
   private manifests(final: boolean): Array<Record<string, any>> {
-    return this.graph.platformScope.node.findAll().filter((o): o is ApiObject => o instanceof ApiObject && ['PersistentVolumeClaim', 'StatefulSet', 'Deployment', 'DaemonSet', 'Job', 'CronJob'].includes(o.kind))
+    return this.graph.platformScope.node.findAll().filter((o): o is ApiObject => o instanceof ApiObject && INVENTORY_KINDS.has(o.kind))
+      .filter((o) => final || o.kind === 'PersistentVolumeClaim' || o.kind === 'StatefulSet' || mayHoldKey(o, CLAIM_KEYS))
       .map((o) => (final ? manifestOf(o) : (o.toJson() as Record<string, any>)));
   }
 

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformGraph } from '../../core/graph';
+import { addPatches, manifestOf } from '../../core/manifest';
 import type { AvailabilityConfig } from './config';
 
 /** The node label of a node's host name, and of its zone (well-known labels). */
@@ -47,8 +48,8 @@ export function replicaRange(workload: Record<string, any>, hpas: ReadonlyArray<
  * run more than one replica (its `replicas`, or its HPA's `maxReplicas`) gets a topology spread; one that always
  * runs more than one (its `replicas`, or its HPA's `minReplicas`) gets a PodDisruptionBudget (`maxUnavailable: 1`)
  * next to it, in its own chart (so its Argo CD Application). A workload that sets its own spread, or has a
- * PodDisruptionBudget selecting it, is left as it is. Runs before any other construct reads a manifest
- * (construct it first in the platform).
+ * PodDisruptionBudget selecting it, is left as it is. Prepares before any other construct (construct it first in
+ * the platform): its reads are the objects' final manifests, and a workload it patches is resolved again.
  */
 export class PlatformAvailability extends Construct {
   private done = false;
@@ -62,18 +63,19 @@ export class PlatformAvailability extends Construct {
     this.done = true;
     const cfg = this.props.environment.components.availability;
     const objects = this.props.graph.platformScope.node.findAll().filter(ApiObject.isApiObject);
-    // Uncached reads: the workloads are patched here, before anything resolves them for output.
-    const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.toJson());
-    const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.toJson());
+    // Every object is complete when the App prepares (nothing but this changes a workload afterwards), so these
+    // reads are the objects' output; a workload patched here is resolved again (addPatches).
+    const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map(manifestOf);
+    const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget').map(manifestOf);
     for (const w of this.props.graph.workloads.filter((x) => x.kind === 'Deployment' || x.kind === 'StatefulSet')) {
       const o = objects.find((x) => x.kind === w.kind && x.metadata.name === w.name && (x.metadata.namespace ?? w.namespace) === w.namespace);
       if (!o) continue;
-      const m = o.toJson();
+      const m = manifestOf(o);
       const selector: Record<string, string> = m.spec?.selector?.matchLabels ?? {};
       if (Object.keys(selector).length === 0) continue;
       const range = replicaRange(m, hpas);
       if (range.max > 1 && !m.spec?.template?.spec?.topologySpreadConstraints) {
-        o.addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', topologySpread(selector, w.kind, cfg)));
+        addPatches(o, JsonPatch.add('/spec/template/spec/topologySpreadConstraints', topologySpread(selector, w.kind, cfg)));
       }
       const covered = pdbs.some((p) => p.metadata?.namespace === w.namespace
         && Object.entries(p.spec?.selector?.matchLabels ?? {}).every(([k, v]) => selector[k] === v));
