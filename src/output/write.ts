@@ -38,8 +38,10 @@ export const WRITE_PHASES = ['locked', 'staging', 'staged', 'journal', 'moved-ol
 export const EXCHANGE_PHASES: readonly WritePhase[] = WRITE_PHASES.filter((p) => p !== 'moved-old');
 export type WritePhase = typeof WRITE_PHASES[number];
 
-const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
-const sleep = (ms: number) => Atomics.wait(sleepBuffer, 0, 0, ms);
+// Made on first use: the command line's startup snapshot (scripts/cli-bundle.js) is built from these modules, and
+// SharedArrayBuffer does not exist while a snapshot is being built.
+let sleepBuffer: Int32Array | undefined;
+const sleep = (ms: number) => Atomics.wait((sleepBuffer ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 
 function phase(p: WritePhase): void {
   const delay = Number(process.env.PLATFORM_SYNTH_DELAY_MS ?? 0);
@@ -355,10 +357,15 @@ export function writeTree(outDir: string, files: ReadonlyMap<string, string>, ro
       }
       let n = 0;
       const half = Math.floor(files.size / 2);
+      const made = new Set<string>(); // folders made already: one mkdir per folder, not per file
       for (const [rel, content] of files) {
         const target = path.join(newDir, rel);
         guard('stage a file', target, () => {
-          fs.mkdirSync(path.dirname(target), { recursive: true });
+          const dir = path.dirname(target);
+          if (!made.has(dir)) {
+            fs.mkdirSync(dir, { recursive: true });
+            made.add(dir);
+          }
           fs.writeFileSync(target, content);
         });
         if (++n === half) phase('staging');
