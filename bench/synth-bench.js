@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: the full synth against the framework floor.
 //
-// Headline: the full synth (the command line exactly as `npm run synth` runs it, i.e. the freshness-checked
-// bundle of scripts/cli-bundle.js; every environment, every check) into an EMPTY folder, against a bare Node
+// Headline: the full synth (the command line exactly as `npm run synth` runs it: package.json's `synth` script,
+// run by sh with the arguments appended as npm does, i.e. scripts/cli.sh starting Node from the startup snapshot of
+// the freshness-checked bundle of scripts/cli-bundle.js; every environment, every check) into an EMPTY folder, against a bare Node
 // process that only loads cdk8s, cdk8s-plus-28 and constructs. A fresh Node process each time; after one warm-up
 // of each, PAIRS interleaved pairs (floor, synth, floor, synth, ...) so both see the same moments of a shared,
 // noisy machine; the ratio is the median of the per-pair ratios (wall; CPU the same way). Target: at most 2.0x.
@@ -49,17 +50,22 @@ function floor() {
   return { wall: r.wall, ...JSON.parse(r.stdout) };
 }
 
-function synth(base = outBase) {
+// package.json's synth script, as npm runs it (`sh -c '<script> <args>'`), without npm's own start-up.
+const SYNTH_SCRIPT = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.synth;
+const quote = (a) => `'${a.replace(/'/g, "'\\''")}'`;
+
+function synth(base = outBase, env = {}) {
   const out = fs.mkdtempSync(path.join(base, 'out-'));
   fs.rmSync(timingsFile, { force: true });
-  const r = spawn([process.execPath, launcher, 'run', 'synth', '--out', out], { CLI_TIMINGS_FILE: timingsFile });
+  const r = spawn(['sh', '-c', `${SYNTH_SCRIPT} --out ${quote(out)}`], { ...env, CLI_TIMINGS_FILE: timingsFile });
   const t = JSON.parse(fs.readFileSync(timingsFile, 'utf8'));
   fs.rmSync(out, { recursive: true, force: true });
   return { wall: r.wall, cpuMs: t.cpuMs, maxRssKiB: t.maxRssKiB, timings: t };
 }
 
-// The bundle must be fresh before timing starts (a rebuild is the newcomer's cost, measured separately).
-const reason = bundle.staleness('synth');
+// The bundle (and its startup snapshot) must be fresh before timing starts (a rebuild is the newcomer's cost,
+// measured separately).
+const reason = bundle.staleness('synth') || (fs.existsSync(bundle.paths('synth').blob) ? null : 'no startup snapshot');
 if (reason) { process.stderr.write(`building the synth bundle first (${reason})\n`); bundle.build('synth'); }
 
 floor(); synth(); // warm-up (also writes the V8 code cache)
@@ -72,7 +78,8 @@ const floorMs = med(runs.map((r) => r.floor.wall));
 const synthMs = med(runs.map((r) => r.synth.wall));
 console.log(`node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${pairs} interleaved pairs after one warm-up each`);
 console.log(`framework floor (node: require cdk8s, cdk8s-plus-28, constructs): median ${ms(floorMs)}, CPU ${ms(med(runs.map((r) => r.floor.cpuMs)))}, max RSS ${(med(runs.map((r) => r.floor.maxRssKiB)) / 1024).toFixed(0)} MiB  [${runs.map((r) => r.floor.wall.toFixed(0)).join(', ')}]`);
-console.log(`full synth (every environment, every check, empty folder): median ${ms(synthMs)}, CPU ${ms(med(runs.map((r) => r.synth.cpuMs)))}, max RSS ${(med(runs.map((r) => r.synth.maxRssKiB)) / 1024).toFixed(0)} MiB  [${runs.map((r) => r.synth.wall.toFixed(0)).join(', ')}]`);
+const started = runs.every((r) => r.synth.timings['compile bundle'] === undefined) ? 'from the startup snapshot' : 'from the bundle (no usable startup snapshot)';
+console.log(`full synth (${SYNTH_SCRIPT}: ${started}; every environment, every check, empty folder): median ${ms(synthMs)}, CPU ${ms(med(runs.map((r) => r.synth.cpuMs)))}, max RSS ${(med(runs.map((r) => r.synth.maxRssKiB)) / 1024).toFixed(0)} MiB  [${runs.map((r) => r.synth.wall.toFixed(0)).join(', ')}]`);
 console.log(`output folder: ${outBase} (empty for every synth)`);
 console.log(`RATIO synth / floor: ${ratio.toFixed(2)}x wall, ${cpuRatio.toFixed(2)}x CPU (median of per-pair ratios; target: at most 2.0x wall)  per pair: [${runs.map((r) => (r.synth.wall / r.floor.wall).toFixed(2)).join(', ')}]`);
 
@@ -91,7 +98,7 @@ const NESTED = { render: ['schema check', 'reference checks'] };
 const own = (r, k) => (r.synth.timings.phases[k] || 0) - (NESTED[k] || []).reduce((a, n) => a + (r.synth.timings.phases[n] || 0), 0);
 for (const k of programPhases) rows.push([`  ${k}${NESTED[k] ? ' (without the checks)' : ''}`, med(runs.map((r) => own(r, k)))]);
 rows.push(['  (rest of main: argument parsing, Applications/duplicate checks, messages)', med(runs.map((r) => r.synth.timings.run - programPhases.reduce((a, k) => a + own(r, k), 0)))]);
-rows.push(['node start + launcher + exit', med(runs.map((r) => r.synth.wall - r.synth.timings.run - phaseNames.reduce((a, k) => a + (r.synth.timings[k] || 0), 0)))]);
+rows.push(['sh, node start (with the snapshot), launcher, exit', med(runs.map((r) => r.synth.wall - r.synth.timings.run - phaseNames.reduce((a, k) => a + (r.synth.timings[k] || 0), 0)))]);
 console.log('phase breakdown of the synth (medians, ms):');
 for (const [k, v] of rows) console.log(`  ${k.padEnd(78)} ${v.toFixed(0).padStart(6)}`);
 
@@ -100,6 +107,13 @@ for (const [k, v] of rows) console.log(`  ${k.padEnd(78)} ${v.toFixed(0).padStar
   const disk = [];
   for (let i = 0; i < Math.min(5, pairs); i++) disk.push({ floor: floor(), synth: synth(scratch) });
   console.log(`same synth into an empty folder on the disk (${os.tmpdir()}): median ${ms(med(disk.map((r) => r.synth.wall)))}, write phase ${ms(med(disk.map((r) => r.synth.timings.phases.write || 0)))}, ratio ${med(disk.map((r) => r.synth.wall / r.floor.wall)).toFixed(2)}x (${disk.length} interleaved pairs)`);
+}
+
+{
+  // The same, without the startup snapshot (CLI_SNAPSHOT=0: the bundle through its V8 code cache).
+  const bare = [];
+  for (let i = 0; i < Math.min(5, pairs); i++) bare.push({ floor: floor(), synth: synth(outBase, { CLI_SNAPSHOT: '0' }) });
+  console.log(`same synth without the startup snapshot (CLI_SNAPSHOT=0, the bundle with its code cache): median ${ms(med(bare.map((r) => r.synth.wall)))}, ratio ${med(bare.map((r) => r.synth.wall / r.floor.wall)).toFixed(2)}x (${bare.length} interleaved pairs)`);
 }
 
 if (process.env.NEWCOMER !== '0') {

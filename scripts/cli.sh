@@ -1,0 +1,26 @@
+#!/bin/sh
+# The command line's fast start (`npm run synth`, cdk8s.yaml): runs a bundled program of scripts/cli-bundle.js
+# from its startup snapshot, or else through the launcher.
+#
+#   sh scripts/cli.sh NAME [ARGS...]      the same as: node scripts/cli-bundle.js run NAME [ARGS...]
+#
+# The snapshot (.cache/cli/NAME.blob, built with the bundle) is used only when NAME.blob.node names the `node` on
+# PATH and that binary is older than the blob (Node refuses or crashes on a blob from another binary), and
+# NODE_OPTIONS is empty (V8 refuses a snapshot built with other V8 flags, and exits). Node then
+# starts from the snapshot with the launcher's own command line, and the snapshot's main function runs the
+# program only if the launcher's freshness check passes for the bundle the snapshot was built from; otherwise it
+# does what the launcher does (rebuild what is stale, then run). CLI_SNAPSHOT=0 always takes the launcher.
+# POSIX sh, no other program started: `command -v`, `read` and `test` are built into the shell.
+name=$1
+shift
+case $0 in
+  */*) here=${0%/*} ;;
+  *) here=. ;;
+esac
+blob=${CLI_BUNDLE_DIR:-$here/../.cache/cli}/$name.blob
+node=$(command -v node)
+if [ "${CLI_SNAPSHOT:-1}" != 0 ] && [ -z "${NODE_OPTIONS:-}" ] && [ -n "$node" ] && [ -f "$blob" ] && [ -f "$blob.node" ] \
+  && read -r built < "$blob.node" && [ "$built" -ef "$node" ] && [ "$node" -ot "$blob" ]; then
+  exec "$node" --snapshot-blob "$blob" "$here/cli-bundle.js" run "$name" "$@"
+fi
+exec node "$here/cli-bundle.js" run "$name" "$@"
