@@ -10,7 +10,7 @@
 # starts from the snapshot with the launcher's own command line, and the snapshot's main function runs the
 # program only if the launcher's freshness check passes for the bundle the snapshot was built from; otherwise it
 # does what the launcher does (rebuild what is stale, then run). CLI_SNAPSHOT=0 always takes the launcher.
-# POSIX sh, no other program started: `command -v`, `read` and `test` are built into the shell.
+# POSIX sh, no other program started: `read` and `test` are built into the shell.
 name=$1
 shift
 case $0 in
@@ -18,7 +18,19 @@ case $0 in
   *) here=. ;;
 esac
 blob=${CLI_BUNDLE_DIR:-$here/../.cache/cli}/$name.blob
-node=$(command -v node)
+# The node on PATH, found without starting a subshell (what `command -v node` would print).
+node=
+set -f
+saved_ifs=$IFS
+IFS=:
+for dir in $PATH; do
+  if [ -f "${dir:-.}/node" ] && [ -x "${dir:-.}/node" ]; then
+    node=${dir:-.}/node
+    break
+  fi
+done
+IFS=$saved_ifs
+set +f
 if [ "${CLI_SNAPSHOT:-1}" != 0 ] && [ -z "${NODE_OPTIONS:-}" ] && [ -n "$node" ] && [ -f "$blob" ] && [ -f "$blob.node" ] \
   && read -r built < "$blob.node" && [ "$built" -ef "$node" ] && [ "$node" -ot "$blob" ]; then
   exec "$node" --snapshot-blob "$blob" "$here/cli-bundle.js" run "$name" "$@"
