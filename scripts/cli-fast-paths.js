@@ -10,7 +10,7 @@
 // 2. resolve(key, value, apiObject), cdk8s's lib/resolve.js: the original walks up to the App for every value
 //    (App.of) and copies the key path into a new array for every value. With the App's built-in resolvers only
 //    (Lazy, implicit token, number/string union) the key path is read by no one, so the fast path applies the
-//    three resolvers' own rules in the same order and keeps the path as a cheap linked list; when the App has
+//    three resolvers' own rules in the same order and keeps the path as a stack of segments; when the App has
 //    other resolvers (or they change during the resolution) the original runs with the full key path.
 'use strict';
 
@@ -44,11 +44,6 @@ function fastResolve(lib) {
     && resolvers[0] instanceof LazyResolver && resolvers[0].resolve === lazyResolve
     && resolvers[1] instanceof ImplicitTokenResolver && resolvers[1].resolve === tokenResolve
     && resolvers[2] instanceof NumberStringUnionResolver && resolvers[2].resolve === unionResolve;
-  const keyOf = (path) => {
-    const key = [];
-    for (let p = path; p; p = p.up) key.push(p.segment);
-    return key.reverse();
-  };
 
   function resolve(key, value, apiObject) {
     const app = lib.app().of(apiObject);
@@ -60,11 +55,17 @@ function fastResolve(lib) {
     // hands the rest of the walk to the original, with the key path it would have had.
     const unchanged = () => app.resolvers === resolvers && resolvers.length === 3 && resolvers[0] === r0 && resolvers[1] === r1
       && resolvers[2] === r2 && r0.resolve === lazyResolve && r1.resolve === tokenResolve && r2.resolve === unionResolve;
-    const root = { key };
-    const walk = (path, v) => {
+    // Strings, numbers and booleans: the three rules read `resolve`, `constructor` and `value` on them, which only
+    // their prototypes can define; with none of those defined there, a primitive resolves to itself.
+    const plainPrimitives = [String.prototype, Number.prototype, Boolean.prototype].every((p) => !('resolve' in p) && !('value' in p));
+    // The key path, as a stack of segments (copied only when the original takes over).
+    const stack = [];
+    const walk = (v) => {
       for (;;) {
-        if (!unchanged()) return original(path === root ? key : [...key, ...keyOf(path)], v, apiObject);
+        if (!unchanged()) return original([...key, ...stack.map(String)], v, apiObject);
         if (v == null) return v;
+        const t = typeof v;
+        if (plainPrimitives && (t === 'string' || t === 'number' || t === 'boolean')) return v;
         if (v instanceof Lazy) { // LazyResolver
           v = v.produce();
           continue;
@@ -80,15 +81,19 @@ function fastResolve(lib) {
         }
         break;
       }
-      if (Array.isArray(v)) return v.map((x, i) => walk({ up: path === root ? undefined : path, segment: `${i}` }, x));
+      if (Array.isArray(v)) return v.map((x, i) => { stack.push(i); const y = walk(x); stack.pop(); return y; });
       if (v.constructor == Object) {
         const result = {};
-        for (const [k, x] of Object.entries(v)) result[k] = walk({ up: path === root ? undefined : path, segment: k }, x);
+        for (const [k, x] of Object.entries(v)) {
+          stack.push(k);
+          result[k] = walk(x);
+          stack.pop();
+        }
         return result;
       }
       return v;
     };
-    return walk(root, value);
+    return walk(value);
   }
   resolve.fastPath = true;
   return resolve;

@@ -101,6 +101,23 @@ describe('the fast paths of the bundled command line (scripts/cli-fast-paths.js)
     }), { numRuns: 1000 });
   });
 
+  test('a primitive resolves to itself only while its prototype defines neither `resolve` nor `value`', () => {
+    const obj = apiObject();
+    const v = { a: 'x', b: [1, true, 'y'], c: { d: 2 } };
+    expect(same(fast([], v, obj), original([], v, obj))).toBe(true);
+    const proto = String.prototype as unknown as { value?: unknown; resolve?: unknown };
+    for (const [name, value] of [['value', 7], ['resolve', function (this: string) { return String(this) === 'x' ? 42 : undefined; }]] as const) {
+      Object.defineProperty(proto, name, { value, configurable: true, writable: true });
+      try {
+        const expected = original([], v, obj);
+        expect(same(fast([], v, obj), expected)).toBe(true);
+        expect(JSON.stringify(expected)).not.toBe(JSON.stringify(v)); // the rule did apply to the strings
+      } finally {
+        delete proto[name];
+      }
+    }
+  });
+
   test('an App with its own resolvers gets cdk8s\'s resolve, with the same key paths', () => {
     const seen: string[][] = [[], []];
     const run = (fn: Resolve, log: string[]) => {
