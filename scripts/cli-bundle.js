@@ -99,7 +99,7 @@ const paths = (name) => ({
   manifest: path.join(OUT_DIR, `${name}.json`),
   cache: path.join(OUT_DIR, `${name}.v8cache`),
   blob: path.join(OUT_DIR, `${name}.blob`),
-  /** The Node binary that built the blob (scripts/cli.sh starts from the blob only with that binary). */
+  /** The Node binary that built the blob and the CPU's flags (scripts/cli.sh starts from the blob only with both). */
   blobNode: path.join(OUT_DIR, `${name}.blob.node`),
   snapshotEntry: path.join(OUT_DIR, `${name}.snapshot.js`),
 });
@@ -212,6 +212,20 @@ require('v8').startupSnapshot.setDeserializeMainFunction(() => {
 }
 
 /**
+ * The first `flags` line of /proc/cpuinfo ('' where there is none): V8 refuses a snapshot taken on a CPU with
+ * other features (its tag covers the detected CPU features), so scripts/cli.sh starts from the blob only on a CPU
+ * that reports the same flags.
+ */
+function cpuFlags() {
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'latin1').split('\n').find((l) => /^flags\s*:/.test(l));
+    return line ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
  * Builds the startup snapshot of a freshly built bundle (see the header). A failure is a note, not an error:
  * the program then runs from the bundle, as before.
  */
@@ -229,7 +243,7 @@ function buildSnapshot(name, manifest) {
     }
     fs.renameSync(tmp, p.blob);
     // After the blob: scripts/cli.sh also requires the binary to be older than the blob.
-    writeAtomic(p.blobNode, `${process.execPath}\n`);
+    writeAtomic(p.blobNode, `${process.execPath}\n${cpuFlags()}\n`);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     if (process.env.CLI_BUNDLE_QUIET !== '1') process.stderr.write(`note: the startup snapshot of ${name} was not built (${e.message}); it runs from the bundle\n`);

@@ -83,10 +83,13 @@ function fastResolve(lib) {
       }
       if (Array.isArray(v)) return v.map((x, i) => { stack.push(i); const y = walk(x); stack.pop(); return y; });
       if (v.constructor == Object) {
+        // What Object.entries(v) lists, read before any is resolved, without an array per entry.
+        const keys = Object.keys(v);
+        const values = keys.map((k) => v[k]);
         const result = {};
-        for (const [k, x] of Object.entries(v)) {
-          stack.push(k);
-          result[k] = walk(x);
+        for (let i = 0; i < keys.length; i++) {
+          stack.push(keys[i]);
+          result[keys[i]] = walk(values[i]);
           stack.pop();
         }
         return result;

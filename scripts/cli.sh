@@ -5,8 +5,9 @@
 #   sh scripts/cli.sh NAME [ARGS...]      the same as: node scripts/cli-bundle.js run NAME [ARGS...]
 #
 # The snapshot (.cache/cli/NAME.blob, built with the bundle) is used only when NAME.blob.node names the `node` on
-# PATH and that binary is older than the blob (Node refuses or crashes on a blob from another binary), and
-# NODE_OPTIONS is empty (V8 refuses a snapshot built with other V8 flags, and exits). Node then
+# PATH, that binary is older than the blob (Node refuses or crashes on a blob from another binary), the CPU reports
+# the flags it reported then (V8 refuses a snapshot taken on a CPU with other features, and exits with 14) and
+# NODE_OPTIONS is empty (the same for other V8 flags). Node then
 # starts from the snapshot with the launcher's own command line, and the snapshot's main function runs the
 # program only if the launcher's freshness check passes for the bundle the snapshot was built from; otherwise it
 # does what the launcher does (rebuild what is stale, then run). CLI_SNAPSHOT=0 always takes the launcher.
@@ -31,8 +32,18 @@ for dir in $PATH; do
 done
 IFS=$saved_ifs
 set +f
+# The CPU's flags as /proc/cpuinfo reports them (the first `flags` line; empty where there is none).
+cpu=
+if [ -r /proc/cpuinfo ]; then
+  while IFS= read -r line; do
+    case $line in
+      flags*:*) cpu=$line ; break ;;
+    esac
+  done < /proc/cpuinfo
+fi
 if [ "${CLI_SNAPSHOT:-1}" != 0 ] && [ -z "${NODE_OPTIONS:-}" ] && [ -n "$node" ] && [ -f "$blob" ] && [ -f "$blob.node" ] \
-  && read -r built < "$blob.node" && [ "$built" -ef "$node" ] && [ "$node" -ot "$blob" ]; then
+  && { read -r built && IFS= read -r flags; } < "$blob.node" && [ "$built" -ef "$node" ] && [ "$node" -ot "$blob" ] \
+  && [ "$flags" = "$cpu" ]; then
   exec "$node" --snapshot-blob "$blob" "$here/cli-bundle.js" run "$name" "$@"
 fi
 exec node "$here/cli-bundle.js" run "$name" "$@"

@@ -16,7 +16,7 @@ function walkStrings(value: unknown, visit: (s: string, path: () => string) => v
     if (typeof v === 'string') visit(v, pathOf);
     else if (Array.isArray(v)) v.forEach((x, i) => { segments.push(i); walk(x); segments.pop(); });
     else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) { segments.push(k); walk(x); segments.pop(); }
+      for (const k of Object.keys(v)) { segments.push(k); walk((v as Record<string, unknown>)[k]); segments.pop(); }
     }
   };
   walk(value);
