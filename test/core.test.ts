@@ -204,3 +204,27 @@ describe('output order', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('objectAnnotations (the Argo CD pass reads annotations without resolving the metadata)', () => {
+  const { App: A, ApiObject: O, Chart: C, Lazy: L } = jest.requireActual('cdk8s') as typeof import('cdk8s');
+  const { objectAnnotations } = jest.requireActual('../src/core/manifest') as typeof import('../src/core/manifest');
+  const { DataPlatform: P } = jest.requireActual('../src/platform/data-platform') as typeof import('../src/platform/data-platform');
+  const { loadEnvironment: load } = jest.requireActual('../src/config/values') as typeof import('../src/config/values');
+  const sorted = (a: Record<string, string>) => Object.fromEntries(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : 1)));
+
+  test.each(['dev', 'staging', 'prod'])('gives what metadata.toJson() gives for every object, as a copy (%s)', (env) => {
+    const app = new A({ outdir: '.tmp/unused' });
+    new P(app, env, { environment: load(env) });
+    const objects = app.node.findAll().filter((o): o is InstanceType<typeof O> => o instanceof O);
+    for (const o of objects) expect(sorted(objectAnnotations(o))).toEqual(sorted(o.metadata.toJson().annotations ?? {}));
+    const annotated = objects.find((o) => Object.keys(objectAnnotations(o)).length > 0)!;
+    objectAnnotations(annotated).extra = 'x';
+    expect(objectAnnotations(annotated).extra).toBeUndefined();
+  });
+
+  test('a value resolved at synth time is resolved, as metadata.toJson() does', () => {
+    const o = new O(new C(new A({ outdir: '.tmp/unused' }), 'c'), 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { annotations: { a: L.any({ produce: () => 'b' }) as unknown as string } } });
+    expect(objectAnnotations(o)).toEqual({ a: 'b' });
+    expect(objectAnnotations(new O(new C(new A({ outdir: '.tmp/unused' }), 'c'), 'o', { apiVersion: 'v1', kind: 'ConfigMap' }))).toEqual({});
+  });
+});

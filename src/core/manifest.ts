@@ -63,6 +63,20 @@ export function mayHoldKey(o: ApiObject, keys: ReadonlySet<string>): boolean {
   return holds(raw.props);
 }
 
+/**
+ * The annotations of an object as its metadata holds them now: what `o.metadata.toJson().annotations` gives (a
+ * copy), without resolving the rest of the metadata when they are plain strings, as the platform's are (cdk8s's
+ * `ApiObjectMetadataDefinition` keeps them as given; anything else is resolved by `toJson`).
+ */
+export function objectAnnotations(o: ApiObject): Record<string, string> {
+  const raw = (o.metadata as unknown as { annotations?: unknown }).annotations;
+  if (raw !== null && typeof raw === 'object' && Object.getPrototypeOf(raw) === Object.prototype) {
+    const values = Object.values(raw);
+    if (values.every((v) => typeof v === 'string')) return { ...(raw as Record<string, string>) };
+  }
+  return (o.metadata.toJson().annotations as Record<string, string> | undefined) ?? {};
+}
+
 /** The key of an object: `Kind/namespace/name`. */
 export function objectKey(m: Record<string, any>): string {
   return `${m.kind}/${m.metadata?.namespace ?? ''}/${m.metadata?.name}`;

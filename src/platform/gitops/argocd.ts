@@ -11,7 +11,7 @@ import { MANAGED_BY, PART_OF } from '../../core/labels';
 import type { EnvironmentConfig } from '../../config/schema';
 import { DependencyReason, planSyncWaves, WavePlan } from './waves';
 import { compareStrings } from '../../core/order';
-import { manifestOf } from '../../core/manifest';
+import { manifestOf, objectAnnotations } from '../../core/manifest';
 import { KEEP_VOLUME_SYNC_OPTIONS } from '../../core/protection';
 
 /** Argo CD annotation keys. */
@@ -393,7 +393,7 @@ function prepareObjects(component: PlatformComponent, problems: string[]): Compo
   const facts: ComponentFacts = { crdGroups: new Set(), customGroups: new Set() };
   const objects = component.node.findAll().filter(ApiObject.isApiObject);
   // The annotations as the component set them (resolving metadata is not free: once per object).
-  const annotations = new Map<ApiObject, Record<string, string>>(objects.map((o) => [o, o.metadata.toJson().annotations ?? {}]));
+  const annotations = new Map<ApiObject, Record<string, string>>(objects.map((o) => [o, objectAnnotations(o)]));
   const annotationsOf = (o: ApiObject): Record<string, string> => annotations.get(o)!;
   const preSyncNames = new Set<string>();
   const produced = new Set<string>();
