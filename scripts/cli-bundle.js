@@ -206,7 +206,7 @@ require('v8').startupSnapshot.setDeserializeMainFunction(() => {
   const launcherPath = at > 0 ? path.resolve(process.argv[at]) : ${JSON.stringify(__filename)};
   const launcher = Module.createRequire(launcherPath)(launcherPath);
   __cli.require = launcher.projectRequire();
-  launcher.fromSnapshot({ name: ${JSON.stringify(name)}, launcher: ${JSON.stringify(__filename)}, bundle: ${JSON.stringify(manifest.bundle)}, outDir: ${JSON.stringify(OUT_DIR)}, exports: __cli.module.exports }, launcherPath, process.argv.slice(at > 0 ? at + 1 : 2));
+  launcher.fromSnapshot({ name: ${JSON.stringify(name)}, launcher: ${JSON.stringify(__filename)}, bundle: ${JSON.stringify(manifest.bundle)}, outDir: ${JSON.stringify(OUT_DIR)}, exports: __cli.module.exports }, process.argv.slice(at > 0 ? at + 1 : 2));
 });
 `;
 }
@@ -416,30 +416,36 @@ function pendingWork() {
 }
 
 /**
- * The main function of a startup snapshot (see snapshotSource): `snapshot` is what was baked into it, `launcherPath`
- * and `args` the command line it was started with (scripts/cli.sh: this launcher, `run`, the name, the program's
- * arguments). The program runs from the snapshot only when that command line names this launcher and the
- * snapshot's program, the bundle folder is the snapshot's, and the freshness check passes for the very bundle the
- * snapshot was built from; otherwise the command line is run as `node scripts/cli-bundle.js ARGS` would run it
- * (a stale bundle is rebuilt, with its snapshot, and run).
+ * The main function of a startup snapshot (see snapshotSource), in the launcher its command line names (required
+ * from disk): `snapshot` is what was baked into it, `args` the launcher's arguments it was started with
+ * (scripts/cli.sh: `run`, the name, the program's arguments). The program runs from the snapshot only when the
+ * snapshot was built by this launcher for this program and bundle folder, and the freshness check passes for the
+ * very bundle the snapshot was built from; otherwise the arguments are run as `node scripts/cli-bundle.js ARGS`
+ * would run them (a stale bundle is rebuilt, with its snapshot, and run).
  */
-function fromSnapshot(snapshot, launcherPath, args) {
+function fromSnapshot(snapshot, args) {
   const [command, name, ...rest] = args;
   const timings = {};
-  let t = process.hrtime.bigint();
-  const usable = command === 'run' && name === snapshot.name && launcherPath === snapshot.launcher && snapshot.launcher === __filename
-    && snapshot.outDir === OUT_DIR && staleness(name) === null && bundleHash(name) === snapshot.bundle;
+  const t = process.hrtime.bigint();
+  const usable = command === 'run' && name === snapshot.name && snapshot.launcher === __filename && snapshot.outDir === OUT_DIR
+    && staleness(name) === null && bundleHash(name) === snapshot.bundle;
   timings['freshness check'] = Number(process.hrtime.bigint() - t) / 1e6;
   if (!usable) return cli(args);
-  try {
+  return reportingUsage(() => {
     process.exitCode = execute(name, snapshot.exports, rest, timings);
+    exitIfIdle();
+  });
+}
+
+/** Runs `fn`; a UsageError is its message on stderr and exit code 2, no stack trace. */
+function reportingUsage(fn) {
+  try {
+    fn();
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`${e.message}\n`);
     process.exitCode = 2;
-    return;
   }
-  exitIfIdle();
 }
 
 /** The bundle hash the manifest records (the bundle a snapshot must have been built from). */
@@ -465,7 +471,7 @@ module.exports = { ENTRIES, SNAPSHOTS, OUT_DIR, build, staleness, load, run, pat
 /** The command line of this launcher (see the usage line). */
 function cli(args) {
   const [command, ...rest] = args;
-  try {
+  reportingUsage(() => {
     if (command === 'run' && rest.length > 0) {
       process.exitCode = run(rest[0], rest.slice(1));
       exitIfIdle();
@@ -493,11 +499,7 @@ function cli(args) {
       process.stderr.write('usage: cli-bundle.js run NAME [ARGS...] | build [NAME...] | check [NAME...]\n');
       process.exitCode = 2;
     }
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    process.exitCode = 2;
-  }
+  });
 }
 
 if (require.main === module) cli(process.argv.slice(2));
