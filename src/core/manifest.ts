@@ -47,18 +47,15 @@ export function addPatches(o: ApiObject, ...ops: JsonPatch[]): void {
 export function mayHoldKey(o: ApiObject, keys: ReadonlySet<string>): boolean {
   const raw = o as unknown as { props?: unknown; patches?: unknown };
   if (!Array.isArray(raw.patches) || raw.patches.length > 0 || raw.props === null || typeof raw.props !== 'object') return true;
+  /** An IntOrString or Quantity: an instance whose one field, `value`, is a number or a string, and no token. */
+  const isUnion = (v: { value?: unknown; resolve?: unknown }): boolean => Object.getPrototypeOf(v) !== null
+    && typeof v.resolve !== 'function' && Object.keys(v).length === 1 && (typeof v.value === 'number' || typeof v.value === 'string');
   const holds = (v: unknown): boolean => {
     if (v === null || typeof v !== 'object') return typeof v === 'function';
     if (Array.isArray(v)) return v.some(holds);
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype) {
-      // cdk8s's NumberStringUnionResolver: a class instance whose `value` is a number or a string
-      const value = (v as { value?: unknown; resolve?: unknown }).value;
-      return !(proto !== null && typeof (v as { resolve?: unknown }).resolve !== 'function' && Object.keys(v).length === 1 && (typeof value === 'number' || typeof value === 'string'));
-    }
+    if (Object.getPrototypeOf(v) !== Object.prototype) return !isUnion(v);
     if (typeof (v as { resolve?: unknown }).resolve === 'function') return true;
-    for (const k of Object.keys(v)) if (keys.has(k) || holds((v as Record<string, unknown>)[k])) return true;
-    return false;
+    return Object.keys(v).some((k) => keys.has(k) || holds((v as Record<string, unknown>)[k]));
   };
   return holds(raw.props);
 }
