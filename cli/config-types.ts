@@ -25,7 +25,7 @@
 import * as path from 'path';
 import { compile } from 'json-schema-to-typescript';
 import * as ts from 'typescript';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeOrCheck } from './generated-file';
 import { buildValuesSchema, createSchemaProgram, type PropertyText, type SchemaProgram } from './values-schema';
 import { PlatformConfigError } from '../src/core/errors';

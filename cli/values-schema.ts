@@ -18,7 +18,7 @@
  */
 import * as path from 'path';
 import * as ts from 'typescript';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeOrCheck, runMain } from './generated-file';
 import { environmentSchema } from '../src/config/schema';
 import { PlatformConfigError } from '../src/core/errors';

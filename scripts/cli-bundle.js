@@ -38,6 +38,14 @@ const ENTRIES = {
 const SNAPSHOTS = {
   synth: ['--out', 'OUT'],
 };
+/**
+ * The V8 flags a startup snapshot is built and started with (V8 refuses a blob built with other flags: exit 14).
+ * Recorded as the third line of NAME.blob.node, from which scripts/cli.sh reads them.
+ * --no-rehash-snapshot: the hash tables and strings of the snapshot keep the hash seed drawn when it was built
+ * instead of being rehashed with a new seed at every start (~25% of the deserialization). A fixed seed matters only
+ * against hash flooding by whoever chooses the keys; the synth's keys come from the repository's own files.
+ */
+const SNAPSHOT_V8_FLAGS = ['--no-rehash-snapshot'];
 /** Where bundles, their manifests and code caches live (git-ignored, never packed). */
 const OUT_DIR = process.env.CLI_BUNDLE_DIR ? path.resolve(process.env.CLI_BUNDLE_DIR) : path.join(ROOT, '.cache', 'cli');
 
@@ -138,6 +146,26 @@ function fastPathsPlugin(applied) {
         const helper = `const { dropUndefined: __cliDropUndefined } = require(${JSON.stringify(FAST_PATHS)});\n`;
         return { contents: `${helper}${out}`, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
       });
+      // cdk8s's own copy of `yaml`: the top-level one, when the two package folders are the same file for file.
+      b.onResolve({ filter: /^yaml(\/.*)?$/ }, async (args) => {
+        if (!isCdk8sFile(args.importer) || !sameYaml()) return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, resolveDir: ROOT });
+        if (r.errors.length > 0) return undefined;
+        count('sharedYaml', 1);
+        return { path: r.path };
+      });
+      // ajv-i18n, which the kubernetes-models validators load for their English messages only.
+      b.onResolve({ filter: /^ajv-i18n$/ }, (args) => {
+        if (!/[\\/]node_modules[\\/]@kubernetes-models[\\/]validate[\\/]dist[\\/]validate\.js$/.test(args.importer)) return undefined;
+        if (!readsEnglishOnly(fs.readFileSync(args.importer, 'utf8'))) return undefined;
+        count('englishOnly', 1);
+        return { path: require.resolve('ajv-i18n/localize/en', { paths: [ROOT] }), namespace: 'cli-english-only' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'cli-english-only' }, (args) => ({
+        contents: `module.exports = { en: require(${JSON.stringify(args.path)}) };\n`,
+        resolveDir: path.dirname(args.path),
+        loader: 'js',
+      }));
       b.onLoad({ filter: /[\\/]node_modules[\\/]cdk8s[\\/]lib[\\/]resolve\.js$/ }, (args) => {
         const text = fs.readFileSync(args.path, 'utf8');
         if (sha256(text) !== RESOLVE_SHA256) return undefined; // another cdk8s: bundled as it is (applied.resolve stays 0)
@@ -148,6 +176,50 @@ function fastPathsPlugin(applied) {
       });
     },
   };
+}
+
+/** A file of the cdk8s package itself (not of a package nested in its node_modules). */
+function isCdk8sFile(file) {
+  const rel = path.relative(path.join(ROOT, 'node_modules', 'cdk8s'), file || '');
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.split(path.sep).includes('node_modules');
+}
+
+/** Every file of a folder with its sha-256, sorted by path: two folders with equal lists are the same package. */
+function treeDigest(dir) {
+  const out = [];
+  const walk = (rel) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = path.join(rel, e.name);
+      if (e.isDirectory()) walk(r);
+      else out.push(`${r}\0${fileHash(path.join(dir, r))}`);
+    }
+  };
+  walk('');
+  return sha256(out.join('\n'));
+}
+
+let sameYamlMemo;
+/** Whether cdk8s's nested yaml package is file for file the top-level one (then one copy is bundled). */
+function sameYaml() {
+  if (sameYamlMemo === undefined) {
+    const nested = path.join(ROOT, 'node_modules', 'cdk8s', 'node_modules', 'yaml');
+    const top = path.join(ROOT, 'node_modules', 'yaml');
+    sameYamlMemo = fs.existsSync(nested) && fs.existsSync(top) && treeDigest(nested) === treeDigest(top);
+  }
+  return sameYamlMemo;
+}
+
+/**
+ * Whether @kubernetes-models/validate's dist/validate.js reads ajv-i18n's English messages only: every use of the
+ * binding it requires ajv-i18n into is `BINDING.default.en(`. Then that module alone is bundled (the other 20
+ * locales are never called); otherwise the whole package is.
+ */
+function readsEnglishOnly(text) {
+  const m = /\bconst ([\w$]+) = tslib_1\.__importDefault\(require\("ajv-i18n"\)\);/.exec(text);
+  if (!m) return false;
+  const uses = text.split(new RegExp(`(?<![\\w$.])${m[1].replace(/\$/g, '\\$')}(?![\\w$])`)).length - 1;
+  const english = text.split(`${m[1]}.default.en(`).length - 1;
+  return english > 0 && uses === english + 1;
 }
 
 /**
@@ -236,14 +308,14 @@ function buildSnapshot(name, manifest) {
   const tmp = `${p.blob}.${process.pid}.tmp`;
   try {
     writeAtomic(p.snapshotEntry, snapshotSource(name, manifest, fs.readFileSync(p.bundle, 'latin1')));
-    const r = spawnSync(process.execPath, ['--snapshot-blob', tmp, '--build-snapshot', p.snapshotEntry], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CLI_TIMINGS_FILE: '' } });
+    const r = spawnSync(process.execPath, [...SNAPSHOT_V8_FLAGS, '--snapshot-blob', tmp, '--build-snapshot', p.snapshotEntry], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CLI_TIMINGS_FILE: '' } });
     if (r.status !== 0 || !fs.existsSync(tmp)) {
       const why = (r.stderr || '').split('\n').filter((l) => l.trim() && !/^\(node:\d+\) Warning|^It may still work|^To request support|^\(Use `node/.test(l)).slice(-3).join(' ');
       throw new Error(why || `exit ${r.status}`);
     }
     fs.renameSync(tmp, p.blob);
     // After the blob: scripts/cli.sh also requires the binary to be older than the blob.
-    writeAtomic(p.blobNode, `${process.execPath}\n${cpuFlags()}\n`);
+    writeAtomic(p.blobNode, `${process.execPath}\n${cpuFlags()}\n${SNAPSHOT_V8_FLAGS.join(' ')}\n`);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     if (process.env.CLI_BUNDLE_QUIET !== '1') process.stderr.write(`note: the startup snapshot of ${name} was not built (${e.message}); it runs from the bundle\n`);
@@ -466,7 +538,7 @@ function exitIfIdle() {
   if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0 && !pendingWork()) process.exit();
 }
 
-module.exports = { ENTRIES, SNAPSHOTS, OUT_DIR, build, staleness, load, run, paths, fastPathsPlugin, fromSnapshot, cli, projectRequire };
+module.exports = { ENTRIES, SNAPSHOTS, SNAPSHOT_V8_FLAGS, OUT_DIR, build, staleness, load, run, paths, fastPathsPlugin, readsEnglishOnly, treeDigest, fromSnapshot, cli, projectRequire };
 
 /** The command line of this launcher (see the usage line). */
 function cli(args) {

@@ -8,7 +8,8 @@
 # PATH, that binary is older than the blob (Node refuses or crashes on a blob from another binary), the CPU reports
 # the flags it reported then (V8 refuses a snapshot taken on a CPU with other features, and exits with 14) and
 # NODE_OPTIONS is empty (the same for other V8 flags). Node then
-# starts from the snapshot with the launcher's own command line, and the snapshot's main function runs the
+# starts from the snapshot with the V8 flags it was built with (NAME.blob.node's third line) and the launcher's
+# own command line, and the snapshot's main function runs the
 # program only if the launcher's freshness check passes for the bundle the snapshot was built from; otherwise it
 # does what the launcher does (rebuild what is stale, then run). CLI_SNAPSHOT=0 always takes the launcher.
 # POSIX sh, no other program started: `read` and `test` are built into the shell.
@@ -42,8 +43,10 @@ if [ -r /proc/cpuinfo ]; then
   done < /proc/cpuinfo
 fi
 if [ "${CLI_SNAPSHOT:-1}" != 0 ] && [ -z "${NODE_OPTIONS:-}" ] && [ -n "$node" ] && [ -f "$blob" ] && [ -f "$blob.node" ] \
-  && { read -r built && IFS= read -r flags; } < "$blob.node" && [ "$built" -ef "$node" ] && [ "$node" -ot "$blob" ] \
-  && [ "$flags" = "$cpu" ]; then
-  exec "$node" --snapshot-blob "$blob" "$here/cli-bundle.js" run "$name" "$@"
+  && { read -r built && IFS= read -r flags && read -r v8flags; } < "$blob.node" && [ "$built" -ef "$node" ] \
+  && [ "$node" -ot "$blob" ] && [ "$flags" = "$cpu" ]; then
+  # The V8 flags the blob was built with (the third line; split into words, not globbed).
+  set -f
+  exec "$node" $v8flags --snapshot-blob "$blob" "$here/cli-bundle.js" run "$name" "$@"
 fi
 exec node "$here/cli-bundle.js" run "$name" "$@"

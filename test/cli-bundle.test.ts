@@ -85,10 +85,93 @@ describe('the bundled command line (scripts/cli-bundle.js)', () => {
       // 0: the installed cdk8s's lib/resolve.js is not the one the fast resolve restates (RESOLVE_SHA256 in the launcher)
       expect(manifest.fastPaths.resolve).toBe(1);
       expect(manifest.fastPaths.dropUndefined).toBeGreaterThan(800);
+      // zod is imported as a namespace (`import * as z from 'zod'`), which esbuild tree-shakes; `import { z }`
+      // bundles all of zod with its 40 locales (0.4 MB more of source and startup snapshot)
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const text = fs.readFileSync(require('../scripts/cli-bundle.js').paths('synth').bundle, 'latin1');
+      expect(text).not.toContain('erwartet instanceof'); // zod's German
+      expect(text).toContain('Invalid input'); // zod's English
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('bundle-only trims (scripts/cli-bundle.js, fastPathsPlugin)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bundler = require('../scripts/cli-bundle.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild');
+  const probe = [
+    "const { runValidateFunc } = require('@kubernetes-models/validate');",
+    "const { Yaml } = require('cdk8s');",
+    "const fn = () => { fn.errors = [{ instancePath: '/spec', schemaPath: '#/required', keyword: 'required', params: { missingProperty: 'selector' } },",
+    "  { instancePath: '/spec/replicas', schemaPath: '#/properties/replicas/type', keyword: 'type', params: { type: 'integer' } }]; return false; };",
+    'try { runValidateFunc(fn, {}); } catch (e) { console.log(e.message); }',
+    "console.log(Yaml.stringify({ b: [1, 'two'], a: { c: null } }));",
+  ].join('\n');
+  let dir: string;
+  beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-trims-')); });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function bundled(): Promise<{ text: string; applied: Record<string, number>; inputs: string[] }> {
+    const applied: Record<string, number> = {};
+    const entry = path.join(dir, 'probe.js');
+    fs.writeFileSync(entry, probe);
+    const r = await esbuild.build({
+      absWorkingDir: ROOT, entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', write: false,
+      metafile: true, logLevel: 'silent', nodePaths: [path.join(ROOT, 'node_modules')], plugins: [bundler.fastPathsPlugin(applied)],
+    });
+    return { text: r.outputFiles[0].text, applied, inputs: Object.keys(r.metafile.inputs) };
+  }
+
+  test('the validators\' messages and cdk8s\'s YAML are the same with one yaml copy and English messages only', async () => {
+    const { text, applied, inputs } = await bundled();
+    const file = path.join(dir, 'probe.bundle.js');
+    fs.writeFileSync(file, text);
+    const run = (f: string) => spawnSync(process.execPath, [f], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') } });
+    const unbundled = run(path.join(dir, 'probe.js'));
+    expect(unbundled.status).toBe(0);
+    expect(unbundled.stdout).toContain('data/spec must have required property selector, data/spec/replicas must be integer');
+    const fromBundle = run(file);
+    expect(fromBundle.stderr).toBe('');
+    expect(fromBundle.stdout).toBe(unbundled.stdout);
+    expect(applied.englishOnly).toBe(1);
+    expect(inputs.filter((f) => /ajv-i18n[\\/]localize[\\/](?!en[\\/])/.test(f))).toEqual([]);
+    expect(text).not.toContain('muss gleich der Konstanten sein'); // ajv-i18n's German
+    const nested = path.join(ROOT, 'node_modules', 'cdk8s', 'node_modules', 'yaml');
+    if (fs.existsSync(nested) && bundler.treeDigest(nested) === bundler.treeDigest(path.join(ROOT, 'node_modules', 'yaml'))) {
+      expect(applied.sharedYaml).toBeGreaterThan(0);
+      expect(inputs.filter((f) => f.includes('cdk8s/node_modules/yaml'))).toEqual([]);
+    } else {
+      expect(applied.sharedYaml).toBeUndefined();
+    }
+  }, 60_000);
+
+  test('the English-only trim applies only when every use of the locales reads .en', () => {
+    const validate = fs.readFileSync(path.join(ROOT, 'node_modules', '@kubernetes-models', 'validate', 'dist', 'validate.js'), 'utf8');
+    expect(bundler.readsEnglishOnly(validate)).toBe(true);
+    expect(bundler.readsEnglishOnly(validate.replace('ajv_i18n_1.default.en(errors);', 'ajv_i18n_1.default.en(errors); ajv_i18n_1.default.de(errors);'))).toBe(false);
+    expect(bundler.readsEnglishOnly(validate.replace('ajv_i18n_1.default.en(errors);', 'ajv_i18n_1.default[process.env.LANG](errors);'))).toBe(false);
+    expect(bundler.readsEnglishOnly(validate.replace('ajv_i18n_1.default.en(errors);', 'const l = ajv_i18n_1; l.default.en(errors);'))).toBe(false);
+    expect(bundler.readsEnglishOnly('module.exports = 1;')).toBe(false);
+  });
+
+  test('two package folders are one copy only when they are the same file for file', () => {
+    const a = fs.mkdtempSync(path.join(dir, 'a-'));
+    const b = fs.mkdtempSync(path.join(dir, 'b-'));
+    for (const d of [a, b]) {
+      fs.mkdirSync(path.join(d, 'dist'));
+      fs.writeFileSync(path.join(d, 'package.json'), '{"version":"1.0.0"}');
+      fs.writeFileSync(path.join(d, 'dist', 'index.js'), 'module.exports = 1;');
+    }
+    expect(bundler.treeDigest(a)).toBe(bundler.treeDigest(b));
+    fs.writeFileSync(path.join(b, 'dist', 'index.js'), 'module.exports = 2;');
+    expect(bundler.treeDigest(a)).not.toBe(bundler.treeDigest(b));
+    fs.writeFileSync(path.join(b, 'dist', 'index.js'), 'module.exports = 1;');
+    fs.writeFileSync(path.join(b, 'dist', 'extra.js'), '');
+    expect(bundler.treeDigest(a)).not.toBe(bundler.treeDigest(b));
+  });
 });
 
 describe('schema check validators', () => {

@@ -89,7 +89,10 @@ export function main(argv: string[]): number {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(fs.statSync(blob).size).toBeGreaterThan(1_000_000);
-    const [node, flags] = fs.readFileSync(`${blob}.node`, 'utf8').split('\n');
+    const [node, flags, v8flags] = fs.readFileSync(`${blob}.node`, 'utf8').split('\n');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(v8flags).toBe(require('../scripts/cli-bundle.js').SNAPSHOT_V8_FLAGS.join(' '));
+    expect(v8flags).toContain('--no-rehash-snapshot');
     expect(node).toBe(process.execPath);
     expect(flags).toBe(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'latin1').split('\n').find((l) => /^flags\s*:/.test(l)) : '');
     // the program ran once before the snapshot was taken (its functions are compiled in it): this is its second run

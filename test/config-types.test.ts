@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type * as G from '../src/config/types.generated';
 import type { environmentSchema } from '../src/config/schema';
 import type { authProxySchema, externalDatabase, externalSchema, externalService } from '../src/config/external';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { OAUTH2_PROXY_IDENTITY_HEADERS } from '../core/auth-proxy';
 import { dnsLabel, dnsName, port } from '../core/schema';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dolphinSchedulerConfig } from '../components/dolphinscheduler/config';
 import { icebergConfig } from '../components/iceberg/config';
 import { minioConfig } from '../components/minio/config';

@@ -1,7 +1,7 @@
 import { deepMerge } from '../core/define-environment';
 import * as fs from 'fs';
 import * as jsyaml from 'js-yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PlatformValidationError } from '../core/errors';
 import { checkParsedInput, checkRawInput, keyPath, MAX_DEPTH, showValue } from './input-checks';
 import { dev } from '../presets/dev';

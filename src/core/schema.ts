@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isDnsLabel, isDnsSubdomain } from './names';
 import { QUANTITY, parseQuantity } from './resources';
 

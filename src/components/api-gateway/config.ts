@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { explicitResources, imageReference, resourceSpec } from '../../core/schema';
 
 /** The reference gateway's requests and limits. */

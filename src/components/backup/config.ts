@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dnsLabel } from '../../core/schema';
 
 /** A Velero duration such as `720h0m0s` or `168h`. */

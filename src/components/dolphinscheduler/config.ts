@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { quantity, replicas, resourceSpec } from '../../core/schema';
 
 /** Environment values of the DolphinScheduler stack. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { explicitResources, storageSize } from '../../core/schema';
 
 /** Doris needs about 8 cores and 8 GiB per FE and BE (doris-operator README). */

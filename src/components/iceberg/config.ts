@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cronProblem } from '../../core/cron';
 import { replicas, resourceSpec } from '../../core/schema';
 

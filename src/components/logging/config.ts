@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dnsLabel, explicitResources, resourceSpec, storageSize } from '../../core/schema';
 
 /** Environment values of the logging stack (Fluent Bit and Loki). */

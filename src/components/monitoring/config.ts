@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dnsLabel } from '../../core/schema';
 
 /** A Prometheus duration such as `30s`, `5m`, `26h`. */

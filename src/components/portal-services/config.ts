@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dnsLabel, explicitResources, imageReference, resourceSpec } from '../../core/schema';
 
 /** Bounds of the portal's HorizontalPodAutoscaler. */

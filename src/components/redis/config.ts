@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { resourceSpec } from '../../core/schema';
 
 /** Environment values of the Bitnami Redis that serves Superset (cache, Celery broker and results). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { quantity, replicas, resourceSpec } from '../../core/schema';
 
 /** The reference pack's Trino container resources (trino.yaml). */

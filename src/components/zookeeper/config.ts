@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { resourceSpec, storageSize } from '../../core/schema';
 
 /** Environment values of ZooKeeper. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dnsLabel } from '../../core/schema';
 
 /** Environment values of the generic availability rules (PodDisruptionBudgets and topology spread). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The `gitops` section of an environment: how its Argo CD Applications are named and what they track. */
 export const gitopsConfig = z.strictObject({

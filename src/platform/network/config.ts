@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dnsLabel } from '../../core/schema';
 
 const labels = z.record(z.string().min(1), z.string()).refine((r) => Object.keys(r).length > 0, {

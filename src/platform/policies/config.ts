@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { quantity, storageSize } from '../../core/schema';
 import type { LibraryPolicySet } from './rules';
 
