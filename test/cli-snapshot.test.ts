@@ -114,7 +114,11 @@ export function main(argv: string[]): number {
       fs.writeFileSync(node, '/bin/sh\n');
       expect(probe()).toEqual({ snapshot: false });
       // another CPU (V8 would refuse the snapshot, and exit 14)
-      fs.writeFileSync(node, `${process.execPath}\nflags\t: fpu\n`);
+      const [, cpu, v8flags] = saved.split('\n');
+      fs.writeFileSync(node, `${process.execPath}\nflags\t: fpu\n${v8flags}\n`);
+      expect(probe()).toEqual({ snapshot: false });
+      // a record without the V8 flags line (written by an older launcher)
+      fs.writeFileSync(node, `${process.execPath}\n${cpu}\n`);
       expect(probe()).toEqual({ snapshot: false });
       fs.writeFileSync(node, saved);
       expect(probe()).toEqual({ snapshot: true });
@@ -147,5 +151,15 @@ export function main(argv: string[]): number {
     expect(r.stderr).toMatch(/\(re\)building the synth bundle: .*entry\.ts changed/);
     expect(fs.statSync(blob).mtimeMs).toBeGreaterThan(blobBefore);
     expect(cliSh(['d'], env, timings)).toMatchObject({ code: 0, snapshot: true, stdout: 'two run 2: d', stderr: '' });
+  }, 60_000);
+
+  test('started from the snapshot with glibc\'s malloc on transparent huge pages, after the tunables already set', () => {
+    fs.writeFileSync(entry, 'export function main(): number { process.stdout.write(String(process.env.GLIBC_TUNABLES)); return 0; }\n');
+    expect(cliSh([], { ...env, GLIBC_TUNABLES: '' }, timings)).toMatchObject({ code: 0, snapshot: false }); // rebuilt first
+    expect(cliSh([], { ...env, GLIBC_TUNABLES: '' }, timings)).toMatchObject({ code: 0, snapshot: true, stdout: 'glibc.malloc.hugetlb=1' });
+    expect(cliSh([], { ...env, GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, timings))
+      .toMatchObject({ code: 0, snapshot: true, stdout: 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1' });
+    // the launcher's way is left as it is
+    expect(cliSh([], { ...env, GLIBC_TUNABLES: '', CLI_SNAPSHOT: '0' }, timings)).toMatchObject({ code: 0, snapshot: false, stdout: '' });
   }, 60_000);
 });
