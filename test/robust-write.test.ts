@@ -127,7 +127,8 @@ describe('output writer: crash-safe replace', () => {
       process.stdout.write(JSON.stringify({ polls, missing }));`, probe, stop], { stdio: ['ignore', 'pipe', 'inherit'] });
     let report = '';
     watcher.stdout.on('data', (d) => { report += d; });
-    const exited = new Promise((r) => watcher.on('exit', r));
+    // 'close', not 'exit': 'exit' may come before the child's last output has been read (seen on a slow host).
+    const exited = new Promise((r) => watcher.on('close', r));
     try {
       for (let i = 0; i < 200 && !fs.existsSync(`${stop}.ready`); i++) spawnSync('sleep', ['0.05']);
       expect(fs.existsSync(`${stop}.ready`)).toBe(true);
@@ -192,7 +193,7 @@ describe('output writer: crash-safe replace', () => {
       const child = spawn(process.execPath, childArgs(out, gen, roots), { cwd: ROOT, env: { ...process.env, PLATFORM_SYNTH_DELAY_MS: '40' } });
       let stderr = '';
       child.stderr.on('data', (d) => { stderr += d; });
-      child.on('exit', (code) => resolve({ code, stderr }));
+      child.on('close', (code) => resolve({ code, stderr })); // after stderr is read to its end
     });
     const waits: string[] = [];
     for (let round = 0; round < 2; round++) {
@@ -223,7 +224,7 @@ test('regression: `synth --env dev` and `synth --env prod` at once into one char
       { cwd: ROOT, env: { ...process.env, PLATFORM_SYNTH_DELAY_MS: '150' } });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stderr }));
+    child.on('close', (code) => resolve({ code, stderr })); // after stderr is read to its end
   });
   const [dev, prod] = await Promise.all([synth('dev', overlay('dev', 7)), synth('prod', overlay('prod', 9))]);
   expect([dev.code, prod.code]).toEqual([0, 0]);
