@@ -322,6 +322,33 @@ function buildSnapshot(name, manifest) {
   }
 }
 
+/**
+ * esbuild's options for a bundle of `entry` (the output, `outfile` or `write: false`, is the caller's); `applied`
+ * counts the fast paths swapped in (fastPathsPlugin).
+ */
+function bundleOptions(entry, applied) {
+  return {
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    plugins: [fastPathsPlugin(applied)],
+    metafile: true,
+    logLevel: 'silent',
+    legalComments: 'none',
+    // Smaller source, code cache and snapshot. Names are not kept (keepNames would wrap every function and class
+    // in a call that redefines its `name`: 1 MB more snapshot, ~10 ms a synth): nothing in the synth's path
+    // depends on a function's `name` but two internal-error messages of constructs and cdk8s, which then show a
+    // class's minified name next to the construct's path.
+    minify: true,
+    keepNames: false,
+    // A native module (the atomic exchange of src/output/exchange.ts): required from node_modules at run time.
+    external: ['koffi'],
+  };
+}
+
 /** The build proper (in the build worker). */
 async function bundle(name) {
   const entry = entryOf(name);
@@ -337,27 +364,7 @@ async function bundle(name) {
   let result;
   const fastPaths = {};
   try {
-    result = await esbuild.build({
-      absWorkingDir: ROOT,
-      entryPoints: [entry],
-      outfile: tmpOut,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      plugins: [fastPathsPlugin(fastPaths)],
-      metafile: true,
-      logLevel: 'silent',
-      legalComments: 'none',
-      // Smaller source, code cache and snapshot. Names are not kept (keepNames would wrap every function and class
-      // in a call that redefines its `name`: 1 MB more snapshot, ~10 ms a synth): nothing in the synth's path
-      // depends on a function's `name` but two internal-error messages of constructs and cdk8s, which then show a
-      // class's minified name next to the construct's path.
-      minify: true,
-      keepNames: false,
-      // A native module (the atomic exchange of src/output/exchange.ts): required from node_modules at run time.
-      external: ['koffi'],
-    });
+    result = await esbuild.build({ ...bundleOptions(entry, fastPaths), outfile: tmpOut });
   } catch (e) {
     const errors = (e.errors || []).map((x) => `  ${x.location ? `${x.location.file}:${x.location.line}: ` : ''}${x.text}`);
     throw new UsageError(`bundling ${entry} failed:\n${errors.join('\n') || e.message}`);
@@ -538,7 +545,7 @@ function exitIfIdle() {
   if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0 && !pendingWork()) process.exit();
 }
 
-module.exports = { ENTRIES, SNAPSHOTS, SNAPSHOT_V8_FLAGS, OUT_DIR, build, staleness, load, run, paths, fastPathsPlugin, readsEnglishOnly, treeDigest, fromSnapshot, cli, projectRequire };
+module.exports = { ENTRIES, SNAPSHOTS, SNAPSHOT_V8_FLAGS, OUT_DIR, build, staleness, load, run, paths, fastPathsPlugin, bundleOptions, readsEnglishOnly, treeDigest, fromSnapshot, cli, projectRequire };
 
 /** The command line of this launcher (see the usage line). */
 function cli(args) {

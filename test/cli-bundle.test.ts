@@ -118,10 +118,8 @@ describe('bundle-only trims (scripts/cli-bundle.js, fastPathsPlugin)', () => {
     const applied: Record<string, number> = {};
     const entry = path.join(dir, 'probe.js');
     fs.writeFileSync(entry, probe);
-    const r = await esbuild.build({
-      absWorkingDir: ROOT, entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', write: false,
-      metafile: true, logLevel: 'silent', nodePaths: [path.join(ROOT, 'node_modules')], plugins: [bundler.fastPathsPlugin(applied)],
-    });
+    // the synth bundle's own options (the probe lives outside the project: its packages resolve from the project's)
+    const r = await esbuild.build({ ...bundler.bundleOptions(entry, applied), write: false, nodePaths: [path.join(ROOT, 'node_modules')] });
     return { text: r.outputFiles[0].text, applied, inputs: Object.keys(r.metafile.inputs) };
   }
 
