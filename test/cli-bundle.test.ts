@@ -82,8 +82,10 @@ describe('the bundled command line (scripts/cli-bundle.js)', () => {
       // with the fast paths of scripts/cli-fast-paths.js swapped in (test/cli-fast-paths.test.ts)
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const manifest = JSON.parse(fs.readFileSync(require('../scripts/cli-bundle.js').paths('synth').manifest, 'utf8'));
-      // 0: the installed cdk8s's lib/resolve.js is not the one the fast resolve restates (RESOLVE_SHA256 in the launcher)
+      // 0: the installed cdk8s's lib/resolve.js (lib/_util.js) is not the one the fast resolve (sanitizeValue)
+      // restates: RESOLVE_SHA256 (SANITIZE_SHA256) in the launcher
       expect(manifest.fastPaths.resolve).toBe(1);
+      expect(manifest.fastPaths.sanitize).toBe(1);
       expect(manifest.fastPaths.dropUndefined).toBeGreaterThan(800);
       // zod is imported as a namespace (`import * as z from 'zod'`), which esbuild tree-shakes; `import { z }`
       // bundles all of zod with its 40 locales (0.4 MB more of source and startup snapshot)

@@ -5,10 +5,15 @@ import { k8s } from 'cdk8s-plus-28';
 // The command line's bundle swaps these in for cdk8s's resolve and the generated bindings' drop-undefined
 // reduce (scripts/cli-bundle.js, fastPathsPlugin): they must return exactly what the originals return.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { dropUndefined, fastResolve } = require('../scripts/cli-fast-paths.js') as {
+const { dropUndefined, fastResolve, sanitizeValue, sortDistinctStrings } = require('../scripts/cli-fast-paths.js') as {
   dropUndefined: (o: unknown) => Record<string, unknown>;
   fastResolve: (lib: Record<string, unknown>) => Resolve;
+  sanitizeValue: Sanitize;
+  sortDistinctStrings: (a: string[]) => string[];
 };
+type Sanitize = (obj: unknown, options?: { sortKeys?: boolean; filterEmptyArrays?: boolean; filterEmptyObjects?: boolean }) => unknown;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const originalSanitize: Sanitize = require('cdk8s/lib/_util').sanitizeValue;
 type Resolve = (key: string[], value: unknown, obj: ApiObject) => unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cdk8sResolve = require('cdk8s/lib/resolve');
@@ -116,6 +121,46 @@ describe('the fast paths of the bundled command line (scripts/cli-fast-paths.js)
         delete proto[name];
       }
     }
+  });
+
+  test('regression: the fast sanitizeValue returns (or throws) what cdk8s\'s returns, for the options cdk8s passes and others', () => {
+    /** The result, or the error it threw (class and message). */
+    const outcome = (fn: Sanitize, v: unknown, o?: Parameters<Sanitize>[1]) => {
+      try {
+        return { value: fn(v, o) };
+      } catch (e) {
+        return { threw: `${(e as Error).constructor.name}: ${(e as Error).message}` };
+      }
+    };
+    class Subclassed extends Array {}
+    const many = fc.dictionary(plainKeys, leaf, { minKeys: 17, maxKeys: 40 }); // past the insertion sort
+    const sanitizable = fc.oneof(values(plainKeys), many, fc.array(leaf).map((a) => Subclassed.from(a)), fc.constant({}), fc.constant([]));
+    const options = fc.oneof(fc.constant(undefined), fc.record({ sortKeys: fc.boolean() }), fc.constant({ filterEmptyArrays: true, filterEmptyObjects: true }),
+      fc.record({ sortKeys: fc.option(fc.boolean(), { nil: undefined }), filterEmptyArrays: fc.boolean(), filterEmptyObjects: fc.boolean() }));
+    const obj = apiObject();
+    let threw = 0;
+    fc.assert(fc.property(sanitizable, options, (raw, o) => {
+      // Resolved first, as cdk8s calls it (Lazy values produce once); then both sanitize the same value.
+      const v = original([], raw, obj);
+      const expected = outcome(originalSanitize, v, o);
+      const actual = outcome(sanitizeValue, v, o);
+      if ('threw' in expected) threw++;
+      expect(actual).toEqual(expected);
+      if ('value' in expected) expect(same((actual as { value: unknown }).value, expected.value)).toBe(true);
+    }), { numRuns: 3000 });
+    expect(threw).toBeGreaterThan(0); // class instances and null-prototype objects were among the inputs
+    // '__proto__' keys are assigned by both (the prototype of the result is set)
+    fc.assert(fc.property(values(keys), (raw) => {
+      const v = original([], raw, obj);
+      expect(outcome(sanitizeValue, v)).toEqual(outcome(originalSanitize, v));
+    }), { numRuns: 1000 });
+  });
+
+  test('sortDistinctStrings sorts as Array.prototype.sort() does, below and above its insertion-sort size', () => {
+    const strings = fc.uniqueArray(fc.oneof(fc.string({ maxLength: 4 }), fc.string({ unit: 'binary', maxLength: 3 }), fc.constantFrom('a', 'A', 'Z', '_', '10', '9', '\u00e9', '\ud83d\ude00')), { maxLength: 40 });
+    fc.assert(fc.property(strings, (a) => {
+      expect(sortDistinctStrings([...a])).toEqual([...a].sort());
+    }), { numRuns: 3000 });
   });
 
   test('an App with its own resolvers gets cdk8s\'s resolve, with the same key paths', () => {

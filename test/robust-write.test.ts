@@ -102,21 +102,12 @@ describe('output writer: crash-safe replace', () => {
     recoverAndContinue(out, work, before);
   }, 30000);
 
-  // A watcher process stats a file of the tree in a tight loop while writers swap it. With two renames and a
-  // pause at each phase it must see the gap (the control: the watcher can fail); with the exchange it never may.
-  test.each([
-    ['two renames (the control: the gap is seen)', NO_EXCHANGE, true],
-    ['the atomic exchange (never missing)', {}, false],
-  ] as const)('regression: a reader polling charts-out/ during slow swaps by %s', (_name, env, expectGap) => {
-    if (!expectGap && exchange.method !== 'exchange') {
-      process.stdout.write(`skipped: no atomic exchange here (${exchange.reason})\n`);
-      return;
-    }
-    const parent = tmp();
-    const out = path.join(parent, 'charts-out');
-    writeGeneration(out, 'g0');
-    const probe = path.join(out, 'dev', 'c0', 'ConfigMap.f0.yaml');
-    const stop = path.join(parent, 'stop');
+  /**
+   * A watcher process stats `probe` in a tight loop while `swaps` runs; resolves to how often it polled and how often
+   * `probe` was missing.
+   */
+  function watchWhile(probe: string, swaps: () => void): Promise<{ polls: number; missing: number }> {
+    const stop = path.join(tmp(), 'stop');
     const watcher = spawn(process.execPath, ['-e', `
       const fs = require('fs'); let polls = 0, missing = 0;
       const [probe, stop] = process.argv.slice(-2);
@@ -132,19 +123,57 @@ describe('output writer: crash-safe replace', () => {
     try {
       for (let i = 0; i < 200 && !fs.existsSync(`${stop}.ready`); i++) spawnSync('sleep', ['0.05']);
       expect(fs.existsSync(`${stop}.ready`)).toBe(true);
+      swaps();
+    } finally {
+      fs.writeFileSync(stop, '');
+    }
+    return exited.then(() => JSON.parse(report) as { polls: number; missing: number });
+  }
+
+  // With two renames and a pause at each phase the watcher must see the gap (the control: the watcher can fail);
+  // with the exchange it never may.
+  test.each([
+    ['two renames (the control: the gap is seen)', NO_EXCHANGE, true],
+    ['the atomic exchange (never missing)', {}, false],
+  ] as const)('regression: a reader polling charts-out/ during slow swaps by %s', (_name, env, expectGap) => {
+    if (!expectGap && exchange.method !== 'exchange') {
+      process.stdout.write(`skipped: no atomic exchange here (${exchange.reason})\n`);
+      return;
+    }
+    const out = path.join(tmp(), 'charts-out');
+    writeGeneration(out, 'g0');
+    return watchWhile(path.join(out, 'dev', 'c0', 'ConfigMap.f0.yaml'), () => {
       for (let round = 1; round <= 2; round++) {
         const r = runChild(out, `g${round}`, { ...env, PLATFORM_SYNTH_DELAY_MS: '60' });
         expect(r.status).toBe(0);
         expect(generationOf(out, 'dev')).toBe(`g${round}`);
       }
-    } finally {
-      fs.writeFileSync(stop, '');
-    }
-    return exited.then(() => {
-      const { polls, missing } = JSON.parse(report) as { polls: number; missing: number };
+    }).then(({ polls, missing }) => {
       // At least a hundred polls (the watcher really watched), then: some missing with two renames, none with the exchange.
       expect(`${polls} polls, ${missing} missing`).toMatch(expectGap ? /^\d{3,} polls, [1-9]\d* missing$/ : /^\d{3,} polls, 0 missing$/);
       expect(leftovers(out)).toEqual([]);
+    });
+  }, 60000);
+
+  test('an existing empty output folder is replaced by one rename(2): never missing, its mode kept, no exchange and no second rename', () => {
+    const out = path.join(tmp(), 'charts-out');
+    fs.mkdirSync(out);
+    fs.chmodSync(out, 0o750);
+    // The exchange is disabled: a swap by two renames would pass `moved-old`, where the child is killed.
+    return watchWhile(out, () => {
+      const r = runChild(out, 'g1', { ...NO_EXCHANGE, PLATFORM_SYNTH_DELAY_MS: '60', PLATFORM_SYNTH_KILL_AT: 'moved-old' });
+      expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null });
+    }).then(({ polls, missing }) => {
+      expect(`${polls} polls, ${missing} missing`).toMatch(/^\d{3,} polls, 0 missing$/);
+      expect(generationOf(out, 'dev')).toBe('g1');
+      expect(fs.statSync(out).mode & 0o777).toBe(0o750);
+      expect(leftovers(out)).toEqual([]);
+      // The control: the folder is not empty any more, so the next swap takes the two renames and is killed there.
+      fs.mkdirSync(path.join(out, 'foreign'));
+      fs.writeFileSync(path.join(out, 'foreign', 'keep.txt'), 'kept\n');
+      expect(runChild(out, 'g2', { ...NO_EXCHANGE, PLATFORM_SYNTH_KILL_AT: 'moved-old' }).signal).toBe('SIGKILL');
+      // Killed between the two renames, with the journal written: the recovery completes the swap.
+      recoverAndContinue(out, sideNames(out).work, 'g2');
     });
   }, 60000);
 

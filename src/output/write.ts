@@ -12,8 +12,9 @@ import { exchangeDirs, type ExchangeResult } from './exchange';
  *   writer's pid and host; a lock whose process is gone (same host) is stale and broken. A second synth waits,
  *   saying so, and then works on the tree the first one left (so both updates are kept).
  * - **Swap.** The new tree is built complete in `.<name>.synth/new` beside the folder, then a journal file is
- *   written, then the folders are exchanged in one atomic step (`renameat2(RENAME_EXCHANGE)`, see exchange.ts):
- *   at every instant `<name>` is the complete old tree or the complete new one. Then the work folder (holding the
+ *   written, then the folders are exchanged in one atomic step (`renameat2(RENAME_EXCHANGE)`, see exchange.ts;
+ *   onto an existing empty folder rename(2) alone, which replaces an empty directory atomically): at every
+ *   instant `<name>` is the complete old tree or the complete new one. Then the work folder (holding the
  *   old tree) is removed. Where no atomic exchange exists (not Linux, koffi not installed, a file system without
  *   it), two renames do the swap (`<name>` -> `.<name>.synth/old`, `new` -> `<name>`); between them the complete
  *   new tree is at `.<name>.synth/new` and the journal says so.
@@ -386,7 +387,7 @@ export function writeTree(outDir: string, files: ReadonlyMap<string, string>, ro
     // work folder then holds the old tree. Without one, two renames; from the first on a failure is undone and a
     // kill is completed by the next run's recovery. Either way a kill before the work folder is gone leaves it to
     // that recovery.
-    const exchanged: ExchangeResult = existed ? exchangeDirs(newDir, real) : { ok: false, unsupported: true };
+    const exchanged: ExchangeResult = existed ? (replaceEmpty(newDir, real) ?? exchangeDirs(newDir, real)) : { ok: false, unsupported: true };
     if (!exchanged.ok && !exchanged.unsupported) {
       fs.rmSync(work, { recursive: true, force: true });
       throw outputFault({ code: exchanged.code, path: real, message: `the atomic exchange failed (${exchanged.code})` }, 'replace the output folder', real);
@@ -397,6 +398,22 @@ export function writeTree(outDir: string, files: ReadonlyMap<string, string>, ro
     phase('done');
     return true;
   });
+}
+
+/**
+ * The swap onto an output folder that exists but is empty: rename(2) replaces an empty directory by another one
+ * atomically (the path never goes missing, POSIX.1-2008 `rename`), which is the exchange's guarantee without its
+ * native module (loading koffi takes ~10 ms). Undefined (nothing changed) when the folder is not empty or the rename
+ * fails (a mount point, say): the exchange then does the swap, or reports why it cannot.
+ */
+function replaceEmpty(newDir: string, real: string): ExchangeResult | undefined {
+  try {
+    if (fs.readdirSync(real).length > 0) return undefined;
+    fs.renameSync(newDir, real);
+    return { ok: true };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The swap where no atomic exchange exists: `real` -> `<work>/old`, `<work>/new` -> `real`, undone on failure. */

@@ -16,7 +16,9 @@ function walkStrings(value: unknown, visit: (s: string, path: () => string) => v
     if (typeof v === 'string') visit(v, pathOf);
     else if (Array.isArray(v)) v.forEach((x, i) => { segments.push(i); walk(x); segments.pop(); });
     else if (v && typeof v === 'object') {
-      for (const k of Object.keys(v)) { segments.push(k); walk((v as Record<string, unknown>)[k]); segments.pop(); }
+      // By index: this walks every value of every manifest.
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) { segments.push(keys[i]); walk((v as Record<string, unknown>)[keys[i]]); segments.pop(); }
     }
   };
   walk(value);
