@@ -1,6 +1,6 @@
 // Faster equivalents of three hot spots of cdk8s's serialization, swapped in by the bundler of the command line
 // (scripts/cli-bundle.js, `fastPathsPlugin`) and nowhere else: the library (lib/, jest) runs cdk8s unchanged.
-// Both return exactly what the code they replace returns (test/cli-fast-paths.test.ts compares them with the
+// Each returns exactly what the code it replaces returns (test/cli-fast-paths.test.ts compares them with the
 // originals on generated inputs; the bundled synth's tree is compared with charts-out/ by test/cli-bundle.test.ts).
 //
 // 1. dropUndefined(o) replaces the generated bindings' (cdk8s-plus-28/lib/imports/k8s.js, imports/*.ts)

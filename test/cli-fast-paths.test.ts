@@ -2,8 +2,9 @@ import * as fc from 'fast-check';
 import { ApiObject, App, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 
-// The command line's bundle swaps these in for cdk8s's resolve and the generated bindings' drop-undefined
-// reduce (scripts/cli-bundle.js, fastPathsPlugin): they must return exactly what the originals return.
+// The command line's bundle swaps these in for cdk8s's resolve, cdk8s's internal sanitizeValue and the generated
+// bindings' drop-undefined reduce (scripts/cli-bundle.js, fastPathsPlugin): they must return exactly what the
+// originals return.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { dropUndefined, fastResolve, sanitizeValue, sortDistinctStrings } = require('../scripts/cli-fast-paths.js') as {
   dropUndefined: (o: unknown) => Record<string, unknown>;

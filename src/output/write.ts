@@ -403,12 +403,12 @@ export function writeTree(outDir: string, files: ReadonlyMap<string, string>, ro
 /**
  * The swap onto an output folder that exists but is empty: rename(2) replaces an empty directory by another one
  * atomically (the path never goes missing, POSIX.1-2008 `rename`), which is the exchange's guarantee without its
- * native module (loading koffi takes ~10 ms). Undefined (nothing changed) when the folder is not empty or the rename
- * fails (a mount point, say): the exchange then does the swap, or reports why it cannot.
+ * native module (loading koffi takes ~10 ms). The kernel decides emptiness: onto a folder that is not empty the
+ * rename fails (Linux rename(2): ENOTEMPTY or EEXIST) and changes nothing, as it does for any other reason (a mount
+ * point, say). Then undefined: the exchange does the swap, or reports why it cannot.
  */
 function replaceEmpty(newDir: string, real: string): ExchangeResult | undefined {
   try {
-    if (fs.readdirSync(real).length > 0) return undefined;
     fs.renameSync(newDir, real);
     return { ok: true };
   } catch {
